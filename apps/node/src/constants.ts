@@ -1,0 +1,2 @@
+/** Default data directory. */
+export const DEFAULT_DATA_DIR = './.chorus-dht'

@@ -1,0 +1,1 @@
+export { InvalidParametersError } from '@chorus-dht/types'

@@ -1,0 +1,7 @@
+/**
+ * @packageDocumentation
+ *
+ * Role keys and multi-recipient age encryption.
+ */
+
+export * from './constants.js'

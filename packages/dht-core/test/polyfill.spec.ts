@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest'
+import { installPromiseWithResolvers } from '../src/polyfill.js'
+
+describe('Promise.withResolvers shim', () => {
+  it('is present after importing the package entry point', async () => {
+    await import('../src/index.js')
+    expect(typeof (Promise as any).withResolvers).toBe('function')
+  })
+
+  it('installs only where missing and behaves like the standard', async () => {
+    const original = (Promise as any).withResolvers
+    try {
+      delete (Promise as any).withResolvers
+      expect(installPromiseWithResolvers()).toBe(true)
+      expect(installPromiseWithResolvers()).toBe(false)
+      const a = (Promise as any).withResolvers()
+      a.resolve(42)
+      await expect(a.promise).resolves.toBe(42)
+      const b = (Promise as any).withResolvers()
+      b.reject(new Error('no'))
+      await expect(b.promise).rejects.toThrow('no')
+      expect(Object.getOwnPropertyDescriptor(Promise, 'withResolvers')?.enumerable).toBe(false)
+    } finally {
+      if (original != null) {
+        Object.defineProperty(Promise, 'withResolvers', { value: original, configurable: true, writable: true, enumerable: false })
+      }
+    }
+  })
+})

@@ -1,0 +1,36 @@
+/** The operations the storage layer audits. */
+export type AuditOperation = 'store' | 'retrieve' | 'announce' | 'delete'
+
+/** One audit record. */
+export interface AuditEntry {
+  /** ms since the epoch */
+  timestamp: number
+  operation: AuditOperation
+  nodeId: string
+  address: string
+  role: string
+  contentType: string
+  size: number
+  success: boolean
+  error?: string
+}
+
+/** The result of checking an audit trail. */
+export interface AuditVerification {
+  valid: boolean
+  /** Entries checked. */
+  entries: number
+  /** 1-based line of the first problem, when invalid. */
+  line?: number
+  /** What was wrong, when invalid. */
+  reason?: string
+}
+
+/** Where audit entries go. */
+export interface AuditSink {
+  append(entry: AuditEntry): Promise<void>
+  /** Checks the trail for edited, removed or reordered entries. */
+  verify?(): Promise<AuditVerification>
+  /** Flushes and releases resources. */
+  close?(): Promise<void>
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh machine with Node.js >= 20.19
+# and npm, then builds, lints, typechecks and tests every package, and checks
+# that published packages work when installed alone from their tarballs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1
+
+PNPM_VERSION=12.4.2
+if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION" ]; then
+  # corepack cannot fetch pnpm from the npm registry mirror; npm can.
+  npm install --global --save-exact --no-audit --no-fund "pnpm@$PNPM_VERSION"
+fi
+
+# The reference age CLI, for the interoperability tests of crypto-age.
+if ! command -v age >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq age
+fi
+
+pnpm install --frozen-lockfile
+pnpm run check
+node scripts/check-pack.mjs \
+  @chorus-dht/types=NotFoundError,InvalidParametersError,AccessDeniedError,IntegrityError,RecordTooLargeError,BackendUnavailableError,NotStartedError,TimeoutError
