@@ -22,5 +22,6 @@ fi
 
 pnpm install --frozen-lockfile
 pnpm run check
+node scripts/test-summary.mjs
 node scripts/check-pack.mjs \
   @chorus-dht/types=NotFoundError,InvalidParametersError,AccessDeniedError,IntegrityError,RecordTooLargeError,BackendUnavailableError,NotStartedError,TimeoutError

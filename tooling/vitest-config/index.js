@@ -16,7 +16,8 @@ export function chorusVitest (overrides = {}) {
       hookTimeout: 60_000,
       teardownTimeout: 10_000,
       pool: 'forks',
-      reporters: ['default'],
+      // The JSON report feeds the repo-wide summary line (scripts/test-summary.mjs).
+      reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
       ...overrides
     }
   })
