@@ -1,6 +1,6 @@
 import { NotFoundError, type TemporalSegment } from '@chorus-dht/types'
 import { describeChar, isDigit } from './charset.js'
-import { MAX_TEMPORAL_COUNT } from './constants.js'
+import { MAX_ADDRESS_LENGTH, MAX_TEMPORAL_COUNT } from './constants.js'
 import { InvalidUcxlAddressError } from './errors.js'
 
 /** Options of {@link parseTemporal}. */
@@ -71,6 +71,9 @@ function parseCount (digits: string, form: string, raw: string, lenient: boolean
  * @internal
  */
 export function parseTemporalText (text: string, raw: string, lenient: boolean): TemporalSegment {
+  if (text.length > MAX_ADDRESS_LENGTH) {
+    throw new InvalidUcxlAddressError('temporal_segment', `the temporal segment is ${text.length} characters long; the limit is ${MAX_ADDRESS_LENGTH}`, raw)
+  }
   if (text === '*^') return { type: 'latest' }
   if (text === '*~') return { type: 'any' }
   if (text.length === 0) {
