@@ -1,1 +1,3 @@
-export { default } from '@chorus-dht/tsup-config'
+import { chorusTsup } from '@chorus-dht/tsup-config'
+
+export default chorusTsup({ entry: { index: 'src/index.ts', 'compliance/index': 'src/compliance/index.ts' } })

@@ -1,1 +1,8 @@
-export { InvalidParametersError } from '@chorus-dht/types'
+export {
+  AbortError,
+  BackendUnavailableError,
+  InvalidParametersError,
+  NotFoundError,
+  NotStartedError,
+  TimeoutError
+} from '@chorus-dht/types'

@@ -1,0 +1,396 @@
+/**
+ * @packageDocumentation
+ *
+ * The compliance suite of the `DHT` contract of `@chorus-dht/types`. Every
+ * DHT implementation runs it from its own vitest spec:
+ *
+ * @example
+ *
+ * ```ts
+ * import { dhtComplianceTests } from '@chorus-dht/hybrid-mock/compliance'
+ * import { createMockNetwork, mockDHT, type MockDHT } from '@chorus-dht/hybrid-mock'
+ *
+ * let nodes: MockDHT[] = []
+ * dhtComplianceTests('MockDHT', {
+ *   async create (policy) {
+ *     const dht = mockDHT(policy)()
+ *     nodes.push(dht)
+ *     return dht
+ *   },
+ *   async network (n, policy) {
+ *     const network = createMockNetwork()
+ *     const dhts = Array.from({ length: n }, () => mockDHT(policy)({ network }))
+ *     nodes.push(...dhts)
+ *     for (const d of dhts) await d.start()
+ *     return dhts
+ *   },
+ *   async teardown () {
+ *     for (const d of nodes) await d.stop()
+ *     nodes = []
+ *   }
+ * })
+ * ```
+ */
+
+import { afterEach, describe, expect, it } from 'vitest'
+import type { DHT, RecordPolicy } from '@chorus-dht/types'
+
+/**
+ * How the suite obtains DHT nodes. Every node the factory hands out must be
+ * configured with the given `policy` (validators and selectors by
+ * namespace): the suite uses the namespace `test`.
+ */
+export interface DHTComplianceFactory {
+  /**
+   * One node, NOT started, not connected to any other (a lone node). The
+   * suite starts and stops it itself.
+   */
+  create(policy: RecordPolicy): Promise<DHT>
+  /**
+   * `n` nodes, started and connected to each other, ready to route: a
+   * value put on one is found from every other, `getClosestPeers` and
+   * `findProviders` reach them all. The suite asks for at most
+   * {@link DHTComplianceOptions.nodes} nodes at a time.
+   */
+  network(n: number, policy: RecordPolicy): Promise<DHT[]>
+  /**
+   * Stops and releases every node handed out since the last teardown.
+   * Called after each test; nodes the suite already stopped are stopped
+   * again (stop must be idempotent anyway).
+   */
+  teardown(): Promise<void>
+}
+
+/** Options of {@link dhtComplianceTests}. */
+export interface DHTComplianceOptions {
+  /**
+   * Size of the networks the suite asks for.
+   * @default 3
+   */
+  nodes?: number
+  /**
+   * Per-test timeout, ms (a generous ceiling for slow machines, not a
+   * performance expectation).
+   * @default 30000
+   */
+  timeout?: number
+}
+
+/** The namespace every record of the suite lives in. */
+export const COMPLIANCE_NAMESPACE = 'test'
+
+const enc = new TextEncoder()
+const dec = new TextDecoder()
+const bytes = (s: string): Uint8Array => enc.encode(s)
+const text = (b: Uint8Array | undefined): string | undefined => b === undefined ? undefined : dec.decode(b)
+
+async function rejectionName (p: Promise<unknown>): Promise<string> {
+  try {
+    await p
+  } catch (err: any) {
+    return String(err?.name)
+  }
+  return '(resolved)'
+}
+
+/**
+ * Registers the DHT compliance tests (vitest `describe`/`it`) for one
+ * implementation.
+ *
+ * The suite's record policy, namespace `test`: a value is valid when its
+ * UTF-8 text starts with `v` and has not been revoked by the test; the
+ * selector picks the greatest text (`v2` over `v1`).
+ */
+export function dhtComplianceTests (name: string, factory: DHTComplianceFactory, options: DHTComplianceOptions = {}): void {
+  const n = options.nodes ?? 3
+  const timeout = options.timeout ?? 30_000
+  let counter = 0
+  const revoked = new Set<string>()
+  const selectorCalls: string[][] = []
+
+  const policy: RecordPolicy = {
+    validators: {
+      [COMPLIANCE_NAMESPACE]: (_key, value) => {
+        const t = dec.decode(value)
+        if (!t.startsWith('v')) throw new Error(`value "${t}" does not start with "v"`)
+        if (revoked.has(t)) throw new Error(`value "${t}" was revoked`)
+      }
+    },
+    selectors: {
+      [COMPLIANCE_NAMESPACE]: (_key, values) => {
+        const texts = values.map((v) => dec.decode(v))
+        selectorCalls.push(texts)
+        let best = 0
+        for (let i = 1; i < texts.length; i++) if (texts[i] > texts[best]) best = i
+        return best
+      }
+    }
+  }
+
+  const key = (label: string): string => `/${COMPLIANCE_NAMESPACE}/${label}-${++counter}-${Math.random().toString(36).slice(2, 10)}`
+  const test = (title: string, fn: () => Promise<void>): void => { it(title, fn, timeout) }
+
+  describe(`${name}: DHT compliance`, () => {
+    afterEach(async () => {
+      revoked.clear()
+      selectorCalls.length = 0
+      await factory.teardown()
+    })
+
+    describe('lifecycle', () => {
+      test('start twice is harmless and the node works', async () => {
+        const dht = await factory.create(policy)
+        await dht.start()
+        await dht.start()
+        const k = key('start-twice')
+        await dht.putValue(k, bytes('v1'))
+        expect(text(await dht.getValue(k))).toBe('v1')
+      })
+
+      test('stop before start is harmless', async () => {
+        const dht = await factory.create(policy)
+        await dht.stop()
+      })
+
+      test('stop twice is harmless; calls after stop reject NotStartedError', async () => {
+        const dht = await factory.create(policy)
+        await dht.start()
+        const k = key('stopped')
+        await dht.putValue(k, bytes('v1'))
+        await dht.stop()
+        await dht.stop()
+        expect(await rejectionName(dht.putValue(k, bytes('v2')))).toBe('NotStartedError')
+        expect(await rejectionName(dht.getValue(k))).toBe('NotStartedError')
+        expect(await rejectionName(dht.provide(k))).toBe('NotStartedError')
+        expect(await rejectionName(dht.findProviders(k))).toBe('NotStartedError')
+      })
+
+      test('calls before start reject NotStartedError', async () => {
+        const dht = await factory.create(policy)
+        expect(await rejectionName(dht.getValue(key('unstarted')))).toBe('NotStartedError')
+      })
+    })
+
+    describe('put and get', () => {
+      test('a lone node stores and serves its own records and reports 0 remote peers', async () => {
+        const dht = await factory.create(policy)
+        await dht.start()
+        const k = key('lone')
+        const result = await dht.putValue(k, bytes('v-lone'))
+        expect(result.remotePeers).toBe(0)
+        expect(result.peers).toEqual([])
+        expect(text(await dht.getValue(k))).toBe('v-lone')
+      })
+
+      test('a value put on one node is found from every other', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('round-trip')
+        const result = await nodes[0].putValue(k, bytes('v-hello'))
+        expect(result.remotePeers).toBeGreaterThanOrEqual(1)
+        expect(result.peers).toHaveLength(result.remotePeers)
+        expect(result.peers).not.toContain(nodes[0].peerId)
+        for (const node of nodes) {
+          expect(text(await node.getValue(k))).toBe('v-hello')
+        }
+      })
+
+      test('an overwrite is what later reads return', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('overwrite')
+        await nodes[0].putValue(k, bytes('v1'))
+        await nodes[0].putValue(k, bytes('v2'))
+        expect(text(await nodes[0].getValue(k))).toBe('v2')
+        expect(text(await nodes[1].getValue(k))).toBe('v2')
+      })
+
+      test('the selector picks the same winner on every node among differing copies', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('selector')
+        // Concurrent writers leave the nodes holding different copies.
+        await Promise.all(nodes.map(async (node, i) => node.putValue(k, bytes(`v${i + 1}`))))
+        const held: string[] = []
+        for (const node of nodes) {
+          const v = text(await node.getValueFromPeer(node.peerId, k))
+          if (v !== undefined) held.push(v)
+        }
+        expect(held.length).toBeGreaterThan(0)
+        const expected = [...held].sort().at(-1)
+        for (const node of nodes) {
+          expect(text(await node.getValue(k, { quorum: n }))).toBe(expected)
+        }
+        if (new Set(held).size > 1) expect(selectorCalls.length).toBeGreaterThan(0)
+      })
+
+      test('getValue with a quorum collects several answers, and accepts fewer when fewer peers exist', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('quorum')
+        await nodes[0].putValue(k, bytes('v-q'))
+        expect(text(await nodes[1].getValue(k, { quorum: n }))).toBe('v-q')
+        expect(text(await nodes[1].getValue(k, { quorum: n + 10 }))).toBe('v-q')
+      })
+
+      test('remoteOnly finds the record on the network, and nothing on a lone node', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('remote-only')
+        await nodes[0].putValue(k, bytes('v-r'))
+        expect(text(await nodes[0].getValue(k, { remoteOnly: true }))).toBe('v-r')
+
+        const lone = await factory.create(policy)
+        await lone.start()
+        const k2 = key('remote-only-lone')
+        await lone.putValue(k2, bytes('v-l'))
+        expect(await rejectionName(lone.getValue(k2, { remoteOnly: true }))).toBe('NotFoundError')
+      })
+
+      test('a missing key rejects NotFoundError', async () => {
+        const nodes = await factory.network(n, policy)
+        expect(await rejectionName(nodes[1].getValue(key('missing')))).toBe('NotFoundError')
+        const lone = await factory.create(policy)
+        await lone.start()
+        expect(await rejectionName(lone.getValue(key('missing-lone')))).toBe('NotFoundError')
+      })
+    })
+
+    describe('validation', () => {
+      test('an invalid record is refused with InvalidParametersError and nothing is stored', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('invalid')
+        expect(await rejectionName(nodes[0].putValue(k, bytes('invalid')))).toBe('InvalidParametersError')
+        expect(await nodes[0].getValueFromPeer(nodes[0].peerId, k)).toBeUndefined()
+        for (const node of nodes) {
+          expect(await rejectionName(node.getValue(k))).toBe('NotFoundError')
+        }
+      })
+
+      test('an invalid overwrite leaves the valid record in place', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('invalid-overwrite')
+        await nodes[0].putValue(k, bytes('v-good'))
+        expect(await rejectionName(nodes[0].putValue(k, bytes('bad')))).toBe('InvalidParametersError')
+        expect(text(await nodes[1].getValue(k))).toBe('v-good')
+      })
+
+      test('a record in a namespace without a validator is refused', async () => {
+        const dht = await factory.create(policy)
+        await dht.start()
+        expect(await rejectionName(dht.putValue(`/no-such-namespace-${++counter}/x`, bytes('v1')))).toBe('InvalidParametersError')
+      })
+
+      test('a get never returns a record that no longer validates', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('revoked')
+        await nodes[0].putValue(k, bytes('v-revoked'))
+        revoked.add('v-revoked')
+        for (const node of nodes) {
+          expect(await rejectionName(node.getValue(k, { quorum: n }))).toBe('NotFoundError')
+        }
+        expect(await nodes[1].getValueFromPeer(nodes[0].peerId, k)).toBeUndefined()
+      })
+    })
+
+    describe('getValueFromPeer', () => {
+      test('a holder returns its copy, this node returns its local copy, a non-holder returns undefined', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('from-peer')
+        await nodes[0].putValue(k, bytes('v-peer'))
+        expect(text(await nodes[1].getValueFromPeer(nodes[0].peerId, k))).toBe('v-peer')
+        expect(text(await nodes[0].getValueFromPeer(nodes[0].peerId, k))).toBe('v-peer')
+        expect(await nodes[1].getValueFromPeer(nodes[0].peerId, key('never-put'))).toBeUndefined()
+      })
+    })
+
+    describe('routing', () => {
+      test('getClosestPeers returns known peers, never itself, and honours limit', async () => {
+        const nodes = await factory.network(n, policy)
+        const ids = new Set(nodes.map((d) => d.peerId))
+        const closest = await nodes[0].getClosestPeers(key('closest'))
+        expect(closest.length).toBeGreaterThanOrEqual(1)
+        expect(closest).not.toContain(nodes[0].peerId)
+        for (const id of closest) expect(ids.has(id)).toBe(true)
+        expect((await nodes[0].getClosestPeers(key('closest'), { limit: 1 })).length).toBeLessThanOrEqual(1)
+      })
+
+      test('bootstrap resolves, the node is bootstrapped and reports connected peers', async () => {
+        const nodes = await factory.network(n, policy)
+        await nodes[0].bootstrap()
+        expect(nodes[0].isBootstrapped()).toBe(true)
+        const connected = nodes[0].getConnectedPeers()
+        expect(connected.length).toBeGreaterThanOrEqual(1)
+        expect(connected.map((p) => p.id)).not.toContain(nodes[0].peerId)
+        for (const p of connected) expect(Array.isArray(p.multiaddrs)).toBe(true)
+      })
+    })
+
+    describe('providers', () => {
+      test('a provider is found from another node', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = `chorus-compliance:provide:${++counter}:${Math.random()}`
+        await nodes[0].provide(k)
+        const found = await nodes[1].findProviders(k)
+        expect(found.map((p) => p.id)).toContain(nodes[0].peerId)
+        for (const p of found) expect(Array.isArray(p.multiaddrs)).toBe(true)
+      })
+
+      test('several providers are found, and limit caps the answer', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = `chorus-compliance:provide-many:${++counter}:${Math.random()}`
+        for (const node of nodes.slice(0, 2)) await node.provide(k)
+        const found = (await nodes[n - 1].findProviders(k)).map((p) => p.id)
+        expect(found).toEqual(expect.arrayContaining([nodes[0].peerId, nodes[1].peerId]))
+        expect(await nodes[n - 1].findProviders(k, { limit: 1 })).toHaveLength(1)
+      })
+
+      test('a key nobody provides has no providers', async () => {
+        const nodes = await factory.network(n, policy)
+        expect(await nodes[1].findProviders(`chorus-compliance:nobody:${++counter}:${Math.random()}`)).toEqual([])
+      })
+    })
+
+    describe('abort and timeout', () => {
+      test('an already aborted signal rejects every operation with AbortError or TimeoutError', async () => {
+        const nodes = await factory.network(n, policy)
+        const controller = new AbortController()
+        controller.abort()
+        const signal = controller.signal
+        const k = key('aborted')
+        const names = await Promise.all([
+          rejectionName(nodes[0].putValue(k, bytes('v1'), { signal })),
+          rejectionName(nodes[0].getValue(k, { signal })),
+          rejectionName(nodes[0].getValueFromPeer(nodes[1].peerId, k, { signal })),
+          rejectionName(nodes[0].getClosestPeers(k, { signal })),
+          rejectionName(nodes[0].provide(k, { signal })),
+          rejectionName(nodes[0].findProviders(k, { signal }))
+        ])
+        for (const got of names) expect(['AbortError', 'TimeoutError']).toContain(got)
+        // and the aborted put stored nothing anywhere
+        expect(await rejectionName(nodes[1].getValue(k))).toBe('NotFoundError')
+      })
+
+      test('a timed-out signal rejects with TimeoutError or AbortError', async () => {
+        const nodes = await factory.network(n, policy)
+        const signal = AbortSignal.timeout(1)
+        await new Promise((resolve) => { signal.addEventListener('abort', resolve, { once: true }) })
+        const name = await rejectionName(nodes[0].getValue(key('timeout'), { signal }))
+        expect(['TimeoutError', 'AbortError']).toContain(name)
+      })
+    })
+
+    describe('stats', () => {
+      test('getStats reports peers, keys and uptime', async () => {
+        const nodes = await factory.network(n, policy)
+        await nodes[0].putValue(key('stats'), bytes('v-s'))
+        const stats = nodes[0].getStats()
+        expect(stats.totalPeers).toBeGreaterThanOrEqual(1)
+        expect(stats.connectedPeers).toBeGreaterThanOrEqual(1)
+        expect(stats.totalKeys).toBeGreaterThanOrEqual(1)
+        expect(stats.uptime).toBeGreaterThanOrEqual(0)
+
+        const lone = await factory.create(policy)
+        expect(lone.getStats().uptime).toBe(0)
+        await lone.start()
+        await lone.stop()
+        expect(lone.getStats().uptime).toBe(0)
+      })
+    })
+  })
+}

@@ -1,0 +1,75 @@
+import { InvalidParametersError } from './errors.js'
+import type { RecordPolicy } from '@chorus-dht/types'
+
+/**
+ * The namespace of a record key: its first path segment (`CHORUS` for
+ * `/CHORUS/ucxl/…`). Like libp2p's kad-dht, a key needs at least
+ * `/<namespace>/<rest>`; anything shorter has no namespace.
+ */
+export function namespaceOf (key: string): string | undefined {
+  const parts = key.split('/')
+  if (parts.length < 3 || parts[0] !== '' || parts[1] === '') return undefined
+  return parts[1]
+}
+
+/**
+ * Validates a record exactly as libp2p's kad-dht does: the key must have a
+ * namespace, the namespace must have a validator, and the validator must
+ * not throw. Every failure is an `InvalidParametersError` (the validator's
+ * own error is kept as `cause`).
+ */
+export async function validateRecord (policy: RecordPolicy, key: string, value: Uint8Array): Promise<void> {
+  const ns = namespaceOf(key)
+  if (ns === undefined) {
+    throw new InvalidParametersError(`Record key "${key}" is missing a namespace (expected /<namespace>/<name>)`)
+  }
+  const validator = policy.validators?.[ns]
+  if (validator == null) {
+    throw new InvalidParametersError(`No validator available for key type "${ns}"`)
+  }
+  try {
+    await validator(key, value)
+  } catch (err: any) {
+    throw new InvalidParametersError(`Record for key "${key}" failed validation: ${err?.message ?? String(err)}`, { cause: err })
+  }
+}
+
+/** Whether a record passes validation (no throw). */
+export async function isValidRecord (policy: RecordPolicy, key: string, value: Uint8Array): Promise<boolean> {
+  try {
+    await validateRecord(policy, key, value)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Picks the best of several valid records with the namespace's selector,
+ * as kad-dht's `bestRecord` does: a missing selector is an error
+ * (`InvalidParametersError`), one record needs no selector call.
+ */
+export function selectRecord (policy: RecordPolicy, key: string, values: Uint8Array[]): number {
+  if (values.length === 0) throw new InvalidParametersError('No records given')
+  const ns = namespaceOf(key)
+  const selector = ns === undefined ? undefined : policy.selectors?.[ns]
+  if (selector == null) {
+    throw new InvalidParametersError(`No selector function configured for key type "${ns ?? ''}"`)
+  }
+  if (values.length === 1) return 0
+  const i = selector(key, values)
+  if (!Number.isInteger(i) || i < 0 || i >= values.length) {
+    throw new InvalidParametersError(`Selector for key type "${ns}" returned ${String(i)}, not an index of ${values.length} records`)
+  }
+  return i
+}
+
+/** Merges record policies; later ones win for the same namespace. */
+export function mergePolicies (...policies: Array<RecordPolicy | undefined>): RecordPolicy {
+  const out: Required<RecordPolicy> = { validators: {}, selectors: {} }
+  for (const p of policies) {
+    Object.assign(out.validators, p?.validators)
+    Object.assign(out.selectors, p?.selectors)
+  }
+  return out
+}

@@ -1,0 +1,219 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createMockNetwork, type MockDHT, type MockDHTInit, type MockNetwork, mockDHT, mulberry32, seededRandom } from '../src/index.js'
+import type { RecordPolicy } from '@chorus-dht/types'
+
+const enc = new TextEncoder()
+const dec = new TextDecoder()
+const bytes = (s: string): Uint8Array => enc.encode(s)
+const text = (b: Uint8Array | undefined): string | undefined => b === undefined ? undefined : dec.decode(b)
+
+const policy: RecordPolicy = {
+  validators: { app: () => {} },
+  selectors: { app: (_k, values) => values.map((v) => dec.decode(v)).reduce((best, t, i, all) => (t > all[best] ? i : best), 0) }
+}
+
+async function rejection (p: Promise<unknown>): Promise<any> {
+  try {
+    await p
+  } catch (err) {
+    return err
+  }
+  throw new Error('expected a rejection')
+}
+
+let started: MockDHT[] = []
+async function nodesOn (network: MockNetwork, count: number, init: MockDHTInit = {}): Promise<MockDHT[]> {
+  const dhts = Array.from({ length: count }, () => mockDHT({ ...policy, ...init })({ network }))
+  for (const d of dhts) await d.start()
+  started.push(...dhts)
+  return dhts
+}
+
+afterEach(async () => {
+  vi.useRealTimers()
+  for (const d of started) await d.stop()
+  started = []
+})
+
+describe('seeded randomness', () => {
+  it('seededRandom repeats its sequence for a seed, differs across seeds, stays in [0, 1)', () => {
+    const a = seededRandom(42)
+    const b = seededRandom(42)
+    const c = mulberry32(43)
+    const xs = Array.from({ length: 100 }, () => a.next())
+    expect(Array.from({ length: 100 }, () => b.next())).toEqual(xs)
+    expect(Array.from({ length: 100 }, () => c())).not.toEqual(xs)
+    for (const x of xs) expect(x >= 0 && x < 1).toBe(true)
+  })
+
+  it('a lossy network run is reproduced exactly from the same seed', async () => {
+    async function run (seed: number): Promise<string[][]> {
+      const network = createMockNetwork({ failureRate: 0.4, random: seededRandom(seed) })
+      const nodes = await nodesOn(network, 6)
+      const out: string[][] = []
+      for (let i = 0; i < 8; i++) out.push((await nodes[i % 6].putValue(`/app/k${i}`, bytes(`v${i}`))).peers)
+      for (const d of nodes) await d.stop()
+      return out
+    }
+    const first = await run(7)
+    expect(await run(7)).toEqual(first)
+    // some messages were lost, so the failure rate is really applied
+    expect(first.some((peers) => peers.length < 5)).toBe(true)
+  })
+})
+
+describe('MockNetwork', () => {
+  it('a stopped node is unreachable and keeps its records for when it restarts', async () => {
+    const [a, b] = await nodesOn(createMockNetwork(), 2)
+    await b.putValue('/app/x', bytes('v1'))
+    await b.stop()
+    expect((await rejection(a.getValueFromPeer(b.peerId, '/app/x'))).name).toBe('BackendUnavailableError')
+    expect(a.getStats().totalPeers).toBe(0)
+    expect(a.isBootstrapped()).toBe(false)
+    await b.start()
+    expect(text(await a.getValueFromPeer(b.peerId, '/app/x'))).toBe('v1')
+  })
+
+  it('refuses a second node with the same id', async () => {
+    const network = createMockNetwork()
+    await nodesOn(network, 1, { peerId: 'same' })
+    const twin = mockDHT({ peerId: 'same' })({ network })
+    expect((await rejection(Promise.resolve().then(() => twin.start()))).name).toBe('InvalidParametersError')
+  })
+
+  it('validates conditions', () => {
+    expect(() => createMockNetwork({ failureRate: 2 })).toThrow(/failureRate/)
+    expect(() => createMockNetwork().setConditions({ latency: -1 })).toThrow(/latency/)
+  })
+
+  it('generated ids are mock-<n> per network', async () => {
+    const network = createMockNetwork()
+    const [a, b] = await nodesOn(network, 2)
+    expect([a.peerId, b.peerId]).toEqual(['mock-1', 'mock-2'])
+  })
+
+  it('latency delays a remote answer until the (fake) clock has advanced', async () => {
+    vi.useFakeTimers()
+    const network = createMockNetwork({ latency: 100 })
+    const [a, b] = await nodesOn(network, 2)
+    let done = false
+    const p = b.getValueFromPeer(a.peerId, '/app/none').then((v) => { done = true; return v })
+    await vi.advanceTimersByTimeAsync(99)
+    expect(done).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(await p).toBeUndefined()
+  })
+
+  it('an operation slower than the default timeout rejects TimeoutError', async () => {
+    vi.useFakeTimers()
+    const network = createMockNetwork({ latency: 5_000 })
+    const [a, b] = await nodesOn(network, 2, { timeout: 1_000 })
+    const p = rejection(b.getValueFromPeer(a.peerId, '/app/slow'))
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect((await p).name).toBe('TimeoutError')
+  })
+
+  it('stop() ends an in-flight operation with NotStartedError', async () => {
+    vi.useFakeTimers()
+    const network = createMockNetwork({ latency: 5_000 })
+    const [a, b] = await nodesOn(network, 2)
+    const p = rejection(b.getValue('/app/in-flight'))
+    await b.stop()
+    expect((await p).name).toBe('NotStartedError')
+    expect(a.status).toBe('started')
+  })
+})
+
+describe('MockDHT', () => {
+  it('a put reaches only the k closest peers', async () => {
+    const nodes = await nodesOn(createMockNetwork(), 6, { k: 2 })
+    const result = await nodes[0].putValue('/app/k', bytes('v1'))
+    expect(result.remotePeers).toBe(2)
+    expect(result.peers).toEqual(await nodes[0].getClosestPeers('/app/k', { limit: 2 }))
+    // the others do not hold it, but still find it through the network
+    const others = nodes.slice(1).filter((d) => !result.peers.includes(d.peerId))
+    expect(others).toHaveLength(3)
+    for (const d of others) {
+      expect(await d.getValueFromPeer(d.peerId, '/app/k')).toBeUndefined()
+      expect(text(await d.getValue('/app/k'))).toBe('v1')
+    }
+  })
+
+  it('the selector chooses among differing copies and the outdated copy is corrected', async () => {
+    const [a, b, c] = await nodesOn(createMockNetwork(), 3)
+    await a.putValue('/app/doc', bytes('v1'))
+    await c.stop()
+    await a.putValue('/app/doc', bytes('v2'))
+    await c.start()
+    // c holds the outdated v1; with quorum 1 its local copy is the first answer
+    expect(text(await c.getValue('/app/doc'))).toBe('v1')
+    expect(text(await c.getValue('/app/doc', { quorum: 3 }))).toBe('v2')
+    expect(text(await c.getValueFromPeer(c.peerId, '/app/doc'))).toBe('v2')
+    expect(text(await b.getValue('/app/doc', { quorum: 3 }))).toBe('v2')
+  })
+
+  it('the selector wins even when the better copy is older', async () => {
+    const [a, , c] = await nodesOn(createMockNetwork(), 3)
+    await a.putValue('/app/doc', bytes('v9'))
+    await c.stop()
+    await a.putValue('/app/doc', bytes('v1'))
+    await c.start()
+    expect(text(await a.getValue('/app/doc', { quorum: 3 }))).toBe('v9')
+  })
+
+  it('a remote peer refuses a record its own validator rejects', async () => {
+    const network = createMockNetwork()
+    const strict = mockDHT({ validators: { app: () => { throw new Error('no') } }, selectors: policy.selectors })({ network })
+    await strict.start()
+    started.push(strict)
+    const [a] = await nodesOn(network, 1)
+    const result = await a.putValue('/app/x', bytes('v1'))
+    expect(result.remotePeers).toBe(0)
+    expect(await strict.getValueFromPeer(strict.peerId, '/app/x')).toBeUndefined()
+  })
+
+  it('whole-operation fault injection fails with BackendUnavailableError until switched off', async () => {
+    const [a] = await nodesOn(createMockNetwork({ random: seededRandom(1) }), 1, { failureRate: 1 })
+    expect((await rejection(a.putValue('/app/x', bytes('v1')))).name).toBe('BackendUnavailableError')
+    a.setFailureRate(0)
+    await a.putValue('/app/x', bytes('v1'))
+    expect(text(await a.getValue('/app/x'))).toBe('v1')
+    expect(() => { a.setFailureRate(1.5) }).toThrow(/failureRate/)
+  })
+
+  it('minPeers that cannot be met rejects BackendUnavailableError (the local copy is kept)', async () => {
+    const network = createMockNetwork({ random: seededRandom(3) })
+    const [a] = await nodesOn(network, 3)
+    network.setConditions({ failureRate: 1 })
+    expect((await rejection(a.putValue('/app/m', bytes('v1'), { minPeers: 2 }))).name).toBe('BackendUnavailableError')
+    expect(text(await a.getValue('/app/m'))).toBe('v1')
+  })
+
+  it('refuses keys without a namespace and reads of a namespace without a selector', async () => {
+    const network = createMockNetwork()
+    const noSelector = mockDHT({ validators: { app: () => {} } })({ network })
+    await noSelector.start()
+    started.push(noSelector)
+    expect((await rejection(noSelector.putValue('plain-key', bytes('v1')))).message).toMatch(/namespace/)
+    await noSelector.putValue('/app/x', bytes('v1'))
+    expect((await rejection(noSelector.getValue('/app/x'))).name).toBe('InvalidParametersError')
+  })
+
+  it('bad arguments are InvalidParametersError naming the parameter', async () => {
+    const [a] = await nodesOn(createMockNetwork(), 1)
+    expect((await rejection(a.getValue('/app/x', { quorum: 0 }))).message).toMatch(/quorum/)
+    expect((await rejection(a.putValue('', bytes('v'))))).toHaveProperty('name', 'InvalidParametersError')
+    expect((await rejection(a.putValue('/app/x', 'v' as any))).message).toMatch(/value/)
+    expect(() => mockDHT({ k: 0 })()).toThrow(/k must/)
+  })
+
+  it('stats count keys and uptime from the injected clock', async () => {
+    let now = 1_000
+    const dht = mockDHT(policy)({ clock: { now: () => now } })
+    await dht.start()
+    started.push(dht)
+    now += 250
+    await dht.putValue('/app/a', bytes('v1'))
+    expect(dht.getStats()).toEqual({ totalPeers: 0, totalKeys: 1, uptime: 250, connectedPeers: 0 })
+  })
+})
