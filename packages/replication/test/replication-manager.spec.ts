@@ -1,0 +1,262 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { replicationManager, xorDistance } from '../src/index.js'
+import { bytes, mockCluster, spyDHT } from './fixtures/mock.js'
+import type { MockCluster } from './fixtures/mock.js'
+import type { ReplicationManager, ReplicationManagerInit } from '../src/index.js'
+import type { DHT } from '@chorus-dht/types'
+
+let cluster: MockCluster | undefined
+let managers: ReplicationManager[] = []
+
+function manage (dht: DHT, init: ReplicationManagerInit = {}): ReplicationManager {
+  const m = replicationManager(init)({ dht })
+  managers.push(m)
+  return m
+}
+
+afterEach(async () => {
+  for (const m of managers) await m.stop()
+  managers = []
+  await cluster?.stopAll()
+  cluster = undefined
+})
+
+describe('measured replicas', () => {
+  it('counts this node and the peers that answer yes, closest first', async () => {
+    cluster = await mockCluster(8, 3)
+    const [writer] = cluster.nodes
+    const put = await writer.putValue('/test/a', bytes('a'))
+    const m = manage(writer)
+    await m.start()
+
+    const status = await m.addContent('/test/a', 1, 5)
+    expect(status).toMatchObject({ key: '/test/a', targetReplicas: 3, actualReplicas: 4, healthyProviders: 4, health: 'healthy', priority: 5, size: 1 })
+    expect([...status.replicationNodes].sort()).toEqual([writer.peerId, ...put.peers].sort())
+    const distances = status.replicationNodes.map(p => xorDistance('/test/a', p))
+    expect(distances).toEqual([...distances].sort())
+    expect(status.lastChecked).toBeGreaterThan(0)
+    expect(status.lastReplication).toBeGreaterThan(0)
+    expect(m.getReplicationStatus('/test/a')).toEqual(status)
+  })
+
+  it('turns degraded, then critical, as holders stop', async () => {
+    cluster = await mockCluster(8, 3)
+    const [writer] = cluster.nodes
+    const put = await writer.putValue('/test/b', bytes('b'))
+    const holders = [writer.peerId, ...put.peers]
+    // a watcher that holds no copy itself tracks the key
+    const watcher = cluster.nodes.find(n => !holders.includes(n.peerId))!
+    const m = manage(watcher, { enableAutoReplication: false })
+    await m.start()
+    const before = await m.addContent('/test/b', 1)
+    expect([...before.replicationNodes].sort()).toEqual([...holders].sort())
+    expect(before.health).toBe('healthy')
+
+    await cluster.byId(holders[0]).stop()
+    await cluster.byId(holders[1]).stop()
+    const degraded = await m.checkReplication('/test/b')
+    expect(degraded).toMatchObject({ health: 'degraded', actualReplicas: 2, healthyProviders: 2 })
+    expect([...degraded.replicationNodes].sort()).toEqual(holders.slice(2).sort())
+
+    await cluster.byId(holders[2]).stop()
+    await cluster.byId(holders[3]).stop()
+    const critical = await m.checkReplication('/test/b')
+    expect(critical).toMatchObject({ health: 'critical', actualReplicas: 0, healthyProviders: 0, replicationNodes: [] })
+    expect(m.getMetrics()).toMatchObject({ repairs: 0, criticalKeys: 1, averageReplication: 0 })
+  })
+
+  it('reports a critical key when no copy exists anywhere', async () => {
+    cluster = await mockCluster(4, 3)
+    const m = manage(cluster.nodes[0], { enableAutoReplication: false })
+    await m.start()
+    const status = await m.addContent('/test/nothing', 0)
+    expect(status).toMatchObject({ health: 'critical', actualReplicas: 0, healthyProviders: 0 })
+    expect(status.lastChecked).toBeGreaterThan(0)
+  })
+})
+
+describe('repair', () => {
+  it('re-puts a degraded key onto the remaining peers until healthy and counts it', async () => {
+    cluster = await mockCluster(10, 3)
+    const [writer] = cluster.nodes
+    const put = await writer.putValue('/test/r', bytes('r'))
+    const spy = spyDHT(writer)
+    const m = manage(spy)
+    await m.start()
+    await m.addContent('/test/r', 1)
+    for (const p of put.peers) await cluster.byId(p).stop()
+
+    const measured = await m.checkReplication('/test/r')
+    expect(measured).toMatchObject({ health: 'degraded', actualReplicas: 1, replicationNodes: [writer.peerId] })
+
+    await vi.waitFor(() => { expect(m.getReplicationStatus('/test/r').health).toBe('healthy') }, { timeout: 10_000 })
+    const healed = m.getReplicationStatus('/test/r')
+    expect(healed.actualReplicas).toBeGreaterThanOrEqual(3)
+    expect(healed.replicationNodes.some(p => put.peers.includes(p))).toBe(false)
+    expect(healed.replicationNodes.every(p => cluster!.network.isReachable(p))).toBe(true)
+    expect(spy.puts).toEqual(['/test/r'])
+    const metrics = m.getMetrics()
+    expect(metrics.repairs).toBe(1)
+    // the announcement of addContent and the repair
+    expect(metrics.successfulReplications).toBe(2)
+    expect(metrics.failedReplications).toBe(0)
+    expect(metrics.healthyKeys).toBe(1)
+  })
+
+  it('fetches the copy from the network when this node holds none', async () => {
+    cluster = await mockCluster(10, 3)
+    const [writer, watcher] = cluster.nodes
+    const put = await writer.putValue('/test/n', bytes('n'))
+    const m = manage(watcher)
+    await m.start()
+    const first = await m.addContent('/test/n', 1)
+    // stop every holder but the writer (and keep the watcher running)
+    for (const p of first.replicationNodes) if (p !== writer.peerId && p !== watcher.peerId) await cluster.byId(p).stop()
+    await m.checkReplication('/test/n')
+    await vi.waitFor(() => { expect(m.getReplicationStatus('/test/n').health).toBe('healthy') }, { timeout: 10_000 })
+    expect(m.getMetrics().repairs).toBe(1)
+    expect(put.peers.length).toBe(3)
+  })
+
+  it('repairContent repairs on demand even with auto-replication off', async () => {
+    cluster = await mockCluster(8, 3)
+    const [writer] = cluster.nodes
+    const put = await writer.putValue('/test/manual', bytes('m'))
+    const m = manage(writer, { enableAutoReplication: false })
+    await m.start()
+    await m.addContent('/test/manual', 1)
+    for (const p of put.peers) await cluster.byId(p).stop()
+    expect((await m.checkReplication('/test/manual')).health).toBe('degraded')
+    const repaired = await m.repairContent('/test/manual')
+    expect(repaired.health).toBe('healthy')
+    expect(m.getMetrics().repairs).toBe(1)
+  })
+
+  it('repairContent rejects with NotFoundError when no copy is reachable', async () => {
+    cluster = await mockCluster(4, 3)
+    const m = manage(cluster.nodes[0], { enableAutoReplication: false })
+    await m.start()
+    await m.addContent('/test/gone', 1)
+    await expect(m.repairContent('/test/gone')).rejects.toMatchObject({ name: 'NotFoundError' })
+    expect(m.getMetrics()).toMatchObject({ repairs: 0, failedReplications: 1 })
+  })
+})
+
+describe('providers', () => {
+  it('reports quality from recent checks and the XOR distance', async () => {
+    cluster = await mockCluster(8, 3)
+    const [writer] = cluster.nodes
+    const put = await writer.putValue('/test/p', bytes('p'))
+    const m = manage(writer, { enableAutoReplication: false })
+    await m.start()
+    await m.addContent('/test/p', 1)
+    const gone = put.peers[0]
+    await cluster.byId(gone).stop()
+    await m.checkReplication('/test/p')
+
+    const providers = await m.findProviders('/test/p')
+    expect(providers.map(p => p.peerId).sort()).toEqual([writer.peerId, ...put.peers].sort())
+    const stale = providers.find(p => p.peerId === gone)!
+    expect(stale.quality).toBe(0.5)
+    expect(providers[providers.length - 1].peerId).toBe(gone)
+    for (const p of providers) {
+      expect(p.distance).toMatch(/^[0-9a-f]{64}$/)
+      expect(p.distance).toBe(xorDistance('/test/p', p.peerId))
+      expect(p.addedAt).toBeGreaterThan(0)
+      if (p.peerId !== gone) expect(p.quality).toBe(1)
+      expect(p.lastSeen).toBeGreaterThanOrEqual(p.addedAt)
+    }
+    expect(stale.lastSeen).toBeLessThan(providers[0].lastSeen + 1)
+    expect(await m.findProviders('/test/p', 2)).toHaveLength(2)
+    expect(m.getReplicationStatus('/test/p').healthyProviders).toBe(3)
+  })
+
+  it('answers for untracked keys from the DHT without tracking them', async () => {
+    cluster = await mockCluster(5, 3)
+    const [a, b] = cluster.nodes
+    await a.provide('/test/untracked')
+    const m = manage(b)
+    await m.start()
+    const providers = await m.findProviders('/test/untracked')
+    expect(providers).toEqual([expect.objectContaining({ peerId: a.peerId, quality: 0.5, lastSeen: 0 })])
+    expect(m.getMetrics().totalKeys).toBe(0)
+  })
+})
+
+describe('content lifecycle', () => {
+  it('tracks, updates and forgets content; metrics census follows', async () => {
+    cluster = await mockCluster(6, 3)
+    const [writer] = cluster.nodes
+    await writer.putValue('/test/1', bytes('1'))
+    await writer.putValue('/test/2', bytes('2'))
+    const m = manage(writer, { enableAutoReplication: false, replicationFactor: 4 })
+    await m.start()
+    await m.addContent('/test/1', 10, 1)
+    await m.addContent('/test/2', 20, 2)
+    await m.addContent('/test/none', 30, 3)
+    expect(m.listContent().map(s => s.key)).toEqual(['/test/none', '/test/2', '/test/1'])
+    expect(m.getMetrics()).toMatchObject({ totalKeys: 3, healthyKeys: 2, degradedKeys: 0, criticalKeys: 1, totalProviders: 8, averageReplication: 8 / 3 })
+
+    const updated = await m.addContent('/test/1', 11, 9)
+    expect(updated).toMatchObject({ size: 11, priority: 9 })
+    m.removeContent('/test/none')
+    expect(() => m.getReplicationStatus('/test/none')).toThrow(expect.objectContaining({ name: 'NotFoundError' }))
+    expect(m.getMetrics()).toMatchObject({ totalKeys: 2, criticalKeys: 0, healthyKeys: 2 })
+  })
+
+  it('provideContent announces the key to the network', async () => {
+    cluster = await mockCluster(5, 3)
+    const [writer, other] = cluster.nodes
+    await writer.putValue('/test/ann', bytes('x'))
+    const m = manage(writer, { enableReprovide: false })
+    await m.start()
+    await m.addContent('/test/ann', 1)
+    expect(await other.findProviders('/test/ann')).toEqual([])
+    await m.provideContent('/test/ann')
+    expect((await other.findProviders('/test/ann')).map(p => p.id)).toEqual([writer.peerId])
+    expect(m.getMetrics().successfulReplications).toBe(1)
+  })
+})
+
+describe('errors', () => {
+  it('names bad arguments, unknown keys and a stopped manager', async () => {
+    cluster = await mockCluster(2, 3)
+    const m = manage(cluster.nodes[0])
+    await expect(m.addContent('/test/x', 1)).rejects.toMatchObject({ name: 'NotStartedError' })
+    await m.start()
+    await expect(m.addContent('', 1)).rejects.toMatchObject({ name: 'InvalidParametersError', message: expect.stringContaining('key') })
+    await expect(m.addContent('/test/x', -1)).rejects.toMatchObject({ name: 'InvalidParametersError', message: expect.stringContaining('size') })
+    await expect(m.addContent('/test/x', 1, Number.NaN)).rejects.toMatchObject({ name: 'InvalidParametersError', message: expect.stringContaining('priority') })
+    await expect(m.findProviders('/test/x', 0)).rejects.toMatchObject({ name: 'InvalidParametersError', message: expect.stringContaining('limit') })
+    expect(() => m.getReplicationStatus('/test/unknown')).toThrow(expect.objectContaining({ name: 'NotFoundError' }))
+    expect(() => m.removeContent('/test/unknown')).toThrow(expect.objectContaining({ name: 'NotFoundError' }))
+    await expect(m.checkReplication('/test/unknown')).rejects.toMatchObject({ name: 'NotFoundError' })
+    await expect(m.provideContent('/test/unknown')).rejects.toMatchObject({ name: 'NotFoundError' })
+    await expect(m.repairContent('/test/unknown')).rejects.toMatchObject({ name: 'NotFoundError' })
+    await m.addContent('/test/x', 1)
+    await m.stop()
+    await expect(m.checkReplication('/test/x')).rejects.toMatchObject({ name: 'NotStartedError' })
+    // synchronous reads still work when stopped
+    expect(m.getReplicationStatus('/test/x').key).toBe('/test/x')
+  })
+
+  it('refuses out-of-range options', () => {
+    const dht = { peerId: 'x' } as unknown as DHT
+    expect(() => replicationManager({ replicationFactor: 0 })({ dht })).toThrow(expect.objectContaining({ name: 'InvalidParametersError', message: expect.stringContaining('replicationFactor') }))
+    expect(() => replicationManager({ reprovideInterval: -5 })({ dht })).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
+    expect(() => replicationManager({ checkInterval: 2 ** 40 })({ dht })).toThrow(expect.objectContaining({ name: 'InvalidParametersError', message: expect.stringContaining('checkInterval') }))
+    expect(() => replicationManager({ maxConcurrentReplications: 1.5 })({ dht })).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
+    expect(() => replicationManager({ repairBackoff: 10, maxRepairBackoff: 5 })({ dht })).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
+    expect(() => replicationManager()({} as any)).toThrow(expect.objectContaining({ name: 'InvalidParametersError', message: expect.stringContaining('dht') }))
+  })
+
+  it('rejects with AbortError for an aborted signal', async () => {
+    cluster = await mockCluster(3, 3)
+    const m = manage(cluster.nodes[0])
+    await m.start()
+    await m.addContent('/test/x', 1)
+    const controller = new AbortController()
+    controller.abort()
+    await expect(m.checkReplication('/test/x', { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' })
+  })
+})
