@@ -81,24 +81,25 @@ function readComponent (s: string, start: number, end: number, terminator: strin
 }
 
 /** Checks a path; `raw` is the address for messages, `offset` where the path starts in it. */
-function checkPath (path: string, raw: string, offset: number): void {
+function checkPath (path: string, rawOf: string | (() => string), offset: number): void {
   if (path.length === 0) return
+  const raw = (): string => (typeof rawOf === 'string' ? rawOf : rawOf())
   if (path.charCodeAt(0) === 47) {
-    throw new InvalidUcxlAddressError('path', "the path must not start with '/' (no '//' after the temporal segment)", raw)
+    throw new InvalidUcxlAddressError('path', "the path must not start with '/' (no '//' after the temporal segment)", raw())
   }
   let segmentStart = 0
   for (let i = 0; i <= path.length; i++) {
     const code = i < path.length ? path.charCodeAt(i) : 47
     if (code === 47) {
       if (i === segmentStart) {
-        throw new InvalidUcxlAddressError('path', i === path.length ? "the path must not end with '/'" : `the path must not contain '//' (index ${offset + i - 1})`, raw)
+        throw new InvalidUcxlAddressError('path', i === path.length ? "the path must not end with '/'" : `the path must not contain '//' (index ${offset + i - 1})`, raw())
       }
       if (i - segmentStart === 2 && path.charCodeAt(segmentStart) === 46 && path.charCodeAt(segmentStart + 1) === 46) {
-        throw new InvalidUcxlAddressError('path', `the path must not contain a '..' segment (index ${offset + segmentStart})`, raw)
+        throw new InvalidUcxlAddressError('path', `the path must not contain a '..' segment (index ${offset + segmentStart})`, raw())
       }
       segmentStart = i + 1
     } else if (!isPathChar(code)) {
-      throw new InvalidUcxlAddressError('path', `invalid character ${describeChar(path, i)} at index ${offset + i}; allowed: A-Z a-z 0-9 _ - / .`, raw)
+      throw new InvalidUcxlAddressError('path', `invalid character ${describeChar(path, i)} at index ${offset + i}; allowed: A-Z a-z 0-9 _ - / .`, raw())
     }
   }
 }
@@ -275,13 +276,13 @@ export function normalizeAddress (address: unknown, missingCountIsZero = false):
   const role = checkComponentValue(a.role, 'role', raw)
   const project = checkComponentValue(a.project, 'project', raw)
   const task = checkComponentValue(a.task, 'task', raw)
-  const temporal = normalizeTemporal(a.temporal_segment, raw(), missingCountIsZero)
+  const temporal = normalizeTemporal(a.temporal_segment, raw, missingCountIsZero)
   const path = a.path
   if (typeof path !== 'string') {
     throw new InvalidUcxlAddressError('path', `the path must be a string, got ${describeValue(path)}`, raw())
   }
   if (path.length > MAX_ADDRESS_LENGTH) throw new InvalidUcxlAddressError('path', `the path is longer than ${MAX_ADDRESS_LENGTH} characters`, raw())
-  checkPath(path, raw(), 0)
+  checkPath(path, raw, 0)
   const result = build(agent, role, project, task, temporal, path)
   if (result.raw.length > MAX_ADDRESS_LENGTH) {
     throw new InvalidUcxlAddressError('scheme', `the address is ${result.raw.length} characters long; the limit is ${MAX_ADDRESS_LENGTH}`, result.raw)

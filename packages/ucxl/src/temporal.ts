@@ -114,34 +114,36 @@ function isCount (value: unknown): value is number {
  *
  * @internal
  */
-export function normalizeTemporal (segment: unknown, raw: string, missingCountIsZero = false): TemporalSegment {
+export function normalizeTemporal (segment: unknown, rawOf: string | (() => string), missingCountIsZero = false): TemporalSegment {
+  // The raw text is only needed for an error, so a caller may pass it lazily.
+  const raw = (): string => (typeof rawOf === 'string' ? rawOf : rawOf())
   if (segment === null || typeof segment !== 'object') {
-    throw new InvalidUcxlAddressError('temporal_segment', `expected a temporal segment object, got ${segment === null ? 'null' : typeof segment}`, raw)
+    throw new InvalidUcxlAddressError('temporal_segment', `expected a temporal segment object, got ${segment === null ? 'null' : typeof segment}`, raw())
   }
   const { type, direction, count } = segment as Record<string, unknown>
   const noDirection = direction === undefined || direction === ''
   switch (type) {
     case 'latest':
     case 'any':
-      if (!noDirection) throw new InvalidUcxlAddressError('temporal_segment', `a '${type}' segment has no direction`, raw)
-      if (count !== undefined && count !== 0) throw new InvalidUcxlAddressError('temporal_segment', `a '${type}' segment has no count`, raw)
+      if (!noDirection) throw new InvalidUcxlAddressError('temporal_segment', `a '${type}' segment has no direction`, raw())
+      if (count !== undefined && count !== 0) throw new InvalidUcxlAddressError('temporal_segment', `a '${type}' segment has no count`, raw())
       return { type }
     case 'specific': {
-      if (!noDirection) throw new InvalidUcxlAddressError('temporal_segment', "a 'specific' segment has no direction", raw)
+      if (!noDirection) throw new InvalidUcxlAddressError('temporal_segment', "a 'specific' segment has no direction", raw())
       const n = count === undefined && missingCountIsZero ? 0 : count
-      if (!isCount(n)) throw new InvalidUcxlAddressError('temporal_segment', `count must be an integer from 0 to ${MAX_TEMPORAL_COUNT}, got ${String(count)}`, raw)
+      if (!isCount(n)) throw new InvalidUcxlAddressError('temporal_segment', `count must be an integer from 0 to ${MAX_TEMPORAL_COUNT}, got ${String(count)}`, raw())
       return { type, count: n }
     }
     case 'relative': {
       if (direction !== 'backward' && direction !== 'forward') {
-        throw new InvalidUcxlAddressError('temporal_segment', `a 'relative' segment needs direction 'backward' or 'forward', got ${String(direction)}`, raw)
+        throw new InvalidUcxlAddressError('temporal_segment', `a 'relative' segment needs direction 'backward' or 'forward', got ${String(direction)}`, raw())
       }
       const n = count === undefined && missingCountIsZero ? 0 : count
-      if (!isCount(n)) throw new InvalidUcxlAddressError('temporal_segment', `count must be an integer from 0 to ${MAX_TEMPORAL_COUNT}, got ${String(count)}`, raw)
+      if (!isCount(n)) throw new InvalidUcxlAddressError('temporal_segment', `count must be an integer from 0 to ${MAX_TEMPORAL_COUNT}, got ${String(count)}`, raw())
       return { type, direction, count: n }
     }
     default:
-      throw new InvalidUcxlAddressError('temporal_segment', `type must be 'latest', 'any', 'specific' or 'relative', got ${String(type)}`, raw)
+      throw new InvalidUcxlAddressError('temporal_segment', `type must be 'latest', 'any', 'specific' or 'relative', got ${String(type)}`, raw())
   }
 }
 
