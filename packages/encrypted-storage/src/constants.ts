@@ -2,5 +2,40 @@
 export const DEFAULT_CACHE_TTL = 10 * 60_000
 /** Cache cleanup interval, ms. */
 export const DEFAULT_CACHE_CLEANUP_INTERVAL = 5 * 60_000
+/** Most cache entries kept before the least recently used are dropped. */
+export const DEFAULT_CACHE_MAX_ENTRIES = 1000
+/** Most plaintext bytes kept in the cache before the least recently used entries are dropped. */
+export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024
 /** Largest record, bytes. */
 export const DEFAULT_MAX_RECORD_SIZE = 256 * 1024
+/** Valid answers collected before the selector chooses a head record. */
+export const DEFAULT_HEAD_QUORUM = 3
+/** Replication factor written into metadata and asked of `putValue` as `minPeers`. */
+export const DEFAULT_REPLICATION_FACTOR = 3
+/** Default deadline of every public async method, ms. */
+export const DEFAULT_TIMEOUT = 30_000
+/** How far in the future a record's timestamp may be, ms. */
+export const DEFAULT_MAX_CLOCK_SKEW = 5 * 60_000
+/** Re-publications of a store whose version lost before giving up. */
+export const DEFAULT_MAX_REPUBLISH_ATTEMPTS = 5
+/** How long this node re-checks its own writes for lost version races, ms. */
+export const DEFAULT_CONFLICT_WINDOW = 10 * 60_000
+/** Most own writes remembered for conflict checks. */
+export const DEFAULT_CONFLICT_MAX_WRITES = 100
+/** How often the background loop re-checks own recent writes, ms. */
+export const DEFAULT_RECONCILE_INTERVAL = 60_000
+/** Version records fetched at once by `history`. */
+export const DEFAULT_HISTORY_CONCURRENCY = 8
+/** Datastore prefix of the local content index. */
+export const DEFAULT_INDEX_PREFIX = '/chorus-dht/encrypted-storage/index'
+/** Number of entries `listContentByRole` and `searchContent` return when no limit is given. */
+export const DEFAULT_SEARCH_LIMIT = 100
+
+/** The first byte of every record: the envelope format version. */
+export const RECORD_FORMAT_VERSION = 1
+/** Domain separation prefix of the signed bytes. */
+export const RECORD_SIGNING_DOMAIN = 'chorus-dht/ucxl-record/v1\n'
+/** The DHT namespace the validator and selector are installed for. */
+export const RECORD_NAMESPACE = 'CHORUS'
+/** Prefix of the UCXL record keys. */
+export const UCXL_KEY_PREFIX = '/CHORUS/ucxl/'

@@ -1,7 +1,164 @@
 /**
  * @packageDocumentation
  *
- * Encrypted, signed, versioned UCXL content over any DHT.
+ * Encrypted, signed, versioned UCXL content over any chorus-dht DHT.
+ *
+ * Content stored at a UCXL address is encrypted with age for every role
+ * allowed to read it, wrapped in a record signed by the node's libp2p key,
+ * and written as a new immutable version plus a head record. Retrieval
+ * verifies the record, decrypts with the node's role identities and
+ * honours the temporal segments `*^`, `*~`, `*~N`, `~~N` and `^^N`.
+ *
+ * @example
+ *
+ * ```ts
+ * import { createEncryptedStorage, memoryAuditSink, signerFromPrivateKey } from '@chorus-dht/encrypted-storage'
+ *
+ * const storage = createEncryptedStorage({ dht, crypto, roles, signer, datastore, audit: memoryAuditSink() })
+ * storage.start()
+ * const address = 'ucxl://agent001:backend_developer@project123:task456/*^/decision'
+ * await storage.storeUCXLContent(address, new TextEncoder().encode('use postgres'), 'backend_developer', 'text/plain')
+ * const { content, metadata } = await storage.retrieveUCXLContent(address)
+ * storage.stop()
+ * ```
  */
 
+import { DefaultEncryptedStorage } from './encrypted-storage.js'
+import type {
+  AbortOptions,
+  AuditSink,
+  Clock,
+  ComponentLogger,
+  CryptoProvider,
+  DHT,
+  RecordSigner,
+  RoleRegistry,
+  Startable,
+  UCXLMetadata,
+  UCXLStorage
+} from '@chorus-dht/types'
+import type { Datastore } from 'interface-datastore'
+
 export * from './constants.js'
+export * from './errors.js'
+export {
+  chorusRecordPolicy,
+  compareRecords,
+  decodeRecord,
+  encodeRecord,
+  expectedKey,
+  recordSelector,
+  recordSigningBytes,
+  recordValidator,
+  sha256Hex,
+  signerFromPrivateKey,
+  verifyRecord
+} from './record.js'
+export type { ChorusRecord, DecodedRecord, RecordKind, RecordValidatorInit, SigningKey } from './record.js'
+export { AUDIT_GENESIS_HASH, fileAuditSink, memoryAuditSink } from './audit.js'
+export type { AuditHead, AuditVerifyOptions, ChainedAuditSink, FileAuditSinkInit, MemoryAuditSinkHandle } from './audit.js'
+
+/** What {@link EncryptedStorage.reconcile} did about one lost write. */
+export interface ConflictReport {
+  /** The version this node wrote and another writer won. */
+  lost: UCXLMetadata
+  /** The same content, re-published as a later version. */
+  republished: UCXLMetadata
+}
+
+/**
+ * The UCXL content store: {@link UCXLStorage} plus version conflict
+ * reconciliation, local forgetting and a lifecycle for the cache cleanup
+ * and reconcile loops. Every method works whether or not the service is
+ * started; `start()` only starts the background loops.
+ */
+export interface EncryptedStorage extends UCXLStorage, Startable {
+  /**
+   * Re-checks this node's own writes of the last `conflictWindow` ms and
+   * re-publishes, as a later version, each one whose version key another
+   * writer won. Runs every `reconcileInterval` ms while started.
+   */
+  reconcile(options?: AbortOptions): Promise<ConflictReport[]>
+  /**
+   * Drops an address from this node's cache and content index (audited as
+   * `delete`). Signed DHT records cannot be retracted from other peers;
+   * they remain retrievable from the network. Resolves whether anything
+   * was dropped.
+   */
+  forget(address: string, options?: AbortOptions): Promise<boolean>
+}
+
+/** The collaborators of the store, typed by `@chorus-dht/types`. */
+export interface EncryptedStorageComponents {
+  /** Where records go. Install {@link chorusRecordPolicy} on it for `/CHORUS/` keys. */
+  dht: DHT
+  /** Encrypts for recipient roles and decrypts with held identities. */
+  crypto: CryptoProvider
+  /** Store policy and recipients. */
+  roles: RoleRegistry
+  /** Signs records; its peer id is the record's `signer`. */
+  signer: RecordSigner
+  /** Holds the local content index. */
+  datastore: Datastore
+  logger?: ComponentLogger
+  /** One entry per store, retrieve, announce and forget. */
+  audit?: AuditSink
+  /** @default Date.now */
+  clock?: Clock
+}
+
+/** Options of the store. Every field is optional. */
+export interface EncryptedStorageInit {
+  /**
+   * Cache entry lifetime, ms. An entry for `*^` or `~~N` may be this stale
+   * when another node writes the address; `*~N` entries never are.
+   * @default 600000 (10 min)
+   */
+  cacheTtl?: number
+  /** Interval of the cache cleanup loop started by `start()`, ms. @default 300000 (5 min) */
+  cacheCleanupInterval?: number
+  /** Most cached entries (least recently used dropped first); 0 disables the cache. @default 1000 */
+  cacheMaxEntries?: number
+  /** Most cached plaintext bytes. @default 67108864 (64 MiB) */
+  cacheMaxBytes?: number
+  /** Largest record (envelope, metadata, signature and ciphertext), bytes; larger records are refused and rejected. @default 262144 (256 KiB) */
+  maxRecordSize?: number
+  /** How far in the future a record's timestamp may be, ms. @default 300000 (5 min) */
+  maxClockSkew?: number
+  /** Valid answers collected before the selector chooses a head (fewer when fewer peers exist). @default 3 */
+  headQuorum?: number
+  /** Written into metadata and asked of `putValue` as `minPeers`. @default 3 */
+  replicationFactor?: number
+  /** Deadline of every public async method without a caller signal, ms. @default 30000 */
+  timeout?: number
+  /** Read each version record back (with `headQuorum`) before moving the head, re-publishing a lost version at once. @default true */
+  confirmWrites?: boolean
+  /** Re-publications of a lost version within one store before `VersionConflictError`. @default 5 */
+  maxRepublishAttempts?: number
+  /** How long own writes are re-checked by `reconcile`, ms. @default 600000 (10 min) */
+  conflictWindow?: number
+  /** Most own writes remembered for `reconcile` (their ciphertext and plaintext are kept in memory). @default 100 */
+  conflictMaxWrites?: number
+  /** Interval of the background `reconcile` loop, ms; 0 disables it. @default 60000 */
+  reconcileInterval?: number
+  /** Version records `history` fetches at once. @default 8 */
+  historyConcurrency?: number
+  /** Datastore key prefix of the content index. @default '/chorus-dht/encrypted-storage/index' */
+  indexPrefix?: string
+}
+
+/**
+ * Creates the store from its components.
+ *
+ * @throws InvalidParametersError when an option is out of range
+ */
+export function createEncryptedStorage (components: EncryptedStorageComponents, init: EncryptedStorageInit = {}): EncryptedStorage {
+  return new DefaultEncryptedStorage(components, init)
+}
+
+/**
+ * The libp2p-style factory: `encryptedStorage(init)(components)`.
+ */
+export function encryptedStorage (init: EncryptedStorageInit = {}): (components: EncryptedStorageComponents) => EncryptedStorage {
+  return (components) => new DefaultEncryptedStorage(components, init)
+}

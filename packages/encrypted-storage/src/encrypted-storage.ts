@@ -1,0 +1,639 @@
+import {
+  headKey,
+  InvalidUcxlAddressError,
+  parseLenient,
+  resolveVersion,
+  versionKey,
+  withTemporal
+} from '@chorus-dht/ucxl'
+import { ContentCache } from './cache.js'
+import { ContentIndex } from './content-index.js'
+import {
+  DEFAULT_CACHE_CLEANUP_INTERVAL,
+  DEFAULT_CACHE_MAX_BYTES,
+  DEFAULT_CACHE_MAX_ENTRIES,
+  DEFAULT_CACHE_TTL,
+  DEFAULT_CONFLICT_MAX_WRITES,
+  DEFAULT_CONFLICT_WINDOW,
+  DEFAULT_HEAD_QUORUM,
+  DEFAULT_HISTORY_CONCURRENCY,
+  DEFAULT_INDEX_PREFIX,
+  DEFAULT_MAX_CLOCK_SKEW,
+  DEFAULT_MAX_RECORD_SIZE,
+  DEFAULT_MAX_REPUBLISH_ATTEMPTS,
+  DEFAULT_RECONCILE_INTERVAL,
+  DEFAULT_REPLICATION_FACTOR,
+  DEFAULT_SEARCH_LIMIT,
+  DEFAULT_TIMEOUT
+} from './constants.js'
+import {
+  AccessDeniedError,
+  IntegrityError,
+  InvalidParametersError,
+  NotFoundError,
+  RecordTooLargeError,
+  TimeoutError,
+  VersionConflictError
+} from './errors.js'
+import { encodeRecord, envelopeOverhead, recordSigningBytes, sha256Hex, verifyRecord } from './record.js'
+import type { DecodedRecord, RecordKind, RecordValidatorInit } from './record.js'
+import type { ConflictReport, EncryptedStorage, EncryptedStorageComponents, EncryptedStorageInit } from './index.js'
+import type {
+  AbortOptions,
+  AuditEntry,
+  AuditOperation,
+  Clock,
+  Logger,
+  PeerInfo,
+  RetrievedContent,
+  RetrieveOptions,
+  SearchQuery,
+  StorageMetrics,
+  StoreOptions,
+  UCXLAddress,
+  UCXLMetadata
+} from '@chorus-dht/types'
+
+const noopLogger: Logger = Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false })
+
+/** Bytes age adds around a plaintext, as an upper bound: header, one stanza per recipient, nonce and a tag per 64 KiB chunk. */
+function ageOverhead (size: number, recipients: number): number {
+  return 64 + 128 * Math.max(1, recipients) + 16 + 16 * Math.max(1, Math.ceil(size / 65536))
+}
+
+interface OwnWrite {
+  metadata: UCXLMetadata
+  ciphertext: Uint8Array
+  content: Uint8Array
+  at: number
+}
+
+/**
+ * The UCXL content store: see {@link EncryptedStorage}.
+ */
+export class DefaultEncryptedStorage implements EncryptedStorage {
+  private readonly components: EncryptedStorageComponents
+  private readonly log: Logger
+  private readonly clock: Clock
+  private readonly cache: ContentCache
+  private readonly index: ContentIndex
+  private readonly validation: RecordValidatorInit
+  private readonly maxRecordSize: number
+  private readonly headQuorum: number
+  private readonly replicationFactor: number
+  private readonly timeout: number
+  private readonly confirmWrites: boolean
+  private readonly maxRepublishAttempts: number
+  private readonly conflictWindow: number
+  private readonly conflictMaxWrites: number
+  private readonly reconcileInterval: number
+  private readonly historyConcurrency: number
+  private readonly cacheCleanupInterval: number
+  private readonly ownWrites: OwnWrite[] = []
+  private cleanupTimer?: ReturnType<typeof setInterval>
+  private reconcileTimer?: ReturnType<typeof setTimeout>
+  private controller?: AbortController
+  private started = false
+  private readonly metrics = {
+    storedItems: 0,
+    retrievedItems: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+    encryptionOps: 0,
+    decryptionOps: 0,
+    storeTimeTotal: 0,
+    retrieveTimeTotal: 0,
+    lastUpdate: 0,
+    errors: 0
+  }
+
+  constructor (components: EncryptedStorageComponents, init: EncryptedStorageInit = {}) {
+    this.components = components
+    this.log = components.logger?.forComponent('chorus-dht:encrypted-storage') ?? noopLogger
+    this.clock = components.clock ?? { now: () => Date.now() }
+    this.maxRecordSize = positive('maxRecordSize', init.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE)
+    this.headQuorum = positive('headQuorum', init.headQuorum ?? DEFAULT_HEAD_QUORUM)
+    this.replicationFactor = positive('replicationFactor', init.replicationFactor ?? DEFAULT_REPLICATION_FACTOR)
+    this.timeout = positive('timeout', init.timeout ?? DEFAULT_TIMEOUT)
+    this.confirmWrites = init.confirmWrites ?? true
+    this.maxRepublishAttempts = nonNegative('maxRepublishAttempts', init.maxRepublishAttempts ?? DEFAULT_MAX_REPUBLISH_ATTEMPTS)
+    this.conflictWindow = nonNegative('conflictWindow', init.conflictWindow ?? DEFAULT_CONFLICT_WINDOW)
+    this.conflictMaxWrites = nonNegative('conflictMaxWrites', init.conflictMaxWrites ?? DEFAULT_CONFLICT_MAX_WRITES)
+    this.reconcileInterval = nonNegative('reconcileInterval', init.reconcileInterval ?? DEFAULT_RECONCILE_INTERVAL)
+    this.historyConcurrency = positive('historyConcurrency', init.historyConcurrency ?? DEFAULT_HISTORY_CONCURRENCY)
+    this.cacheCleanupInterval = positive('cacheCleanupInterval', init.cacheCleanupInterval ?? DEFAULT_CACHE_CLEANUP_INTERVAL)
+    this.validation = {
+      maxRecordSize: this.maxRecordSize,
+      maxClockSkew: nonNegative('maxClockSkew', init.maxClockSkew ?? DEFAULT_MAX_CLOCK_SKEW),
+      clock: this.clock
+    }
+    this.cache = new ContentCache({
+      ttl: positive('cacheTtl', init.cacheTtl ?? DEFAULT_CACHE_TTL),
+      maxEntries: nonNegative('cacheMaxEntries', init.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES),
+      maxBytes: nonNegative('cacheMaxBytes', init.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES),
+      now: () => this.clock.now()
+    })
+    this.index = new ContentIndex(components.datastore, init.indexPrefix ?? DEFAULT_INDEX_PREFIX)
+  }
+
+  get nodeId (): string {
+    return this.components.signer.peerId
+  }
+
+  // --- lifecycle -----------------------------------------------------------
+
+  start (): void {
+    if (this.started) return
+    this.started = true
+    this.controller = new AbortController()
+    this.startCacheCleanup(this.cacheCleanupInterval)
+    if (this.reconcileInterval > 0) this.scheduleReconcile()
+  }
+
+  stop (): void {
+    this.started = false
+    this.controller?.abort()
+    this.controller = undefined
+    if (this.cleanupTimer != null) clearInterval(this.cleanupTimer)
+    if (this.reconcileTimer != null) clearTimeout(this.reconcileTimer)
+    this.cleanupTimer = undefined
+    this.reconcileTimer = undefined
+  }
+
+  private scheduleReconcile (): void {
+    this.reconcileTimer = setTimeout(() => {
+      const signal = this.controller?.signal
+      if (signal == null || signal.aborted) return
+      this.reconcile({ signal })
+        .catch(err => { this.log.error('background reconcile failed - %e', err) })
+        .finally(() => {
+          if (this.started && this.controller?.signal === signal) this.scheduleReconcile()
+        })
+    }, this.reconcileInterval)
+  }
+
+  startCacheCleanup (intervalMs: number = this.cacheCleanupInterval): void {
+    positive('intervalMs', intervalMs)
+    if (this.cleanupTimer != null) clearInterval(this.cleanupTimer)
+    this.cleanupTimer = setInterval(() => {
+      const dropped = this.cleanupCache()
+      if (dropped > 0) this.log('cache cleanup dropped %d expired entries', dropped)
+    }, intervalMs)
+  }
+
+  cleanupCache (): number {
+    return this.cache.cleanup()
+  }
+
+  // --- helpers -------------------------------------------------------------
+
+  private signal (options?: AbortOptions): AbortSignal {
+    const timeout = AbortSignal.timeout(this.timeout)
+    return options?.signal == null ? timeout : AbortSignal.any([options.signal, timeout])
+  }
+
+  private check (signal: AbortSignal): void {
+    if (!signal.aborted) return
+    const reason = signal.reason
+    if (reason?.name === 'TimeoutError') throw new TimeoutError(`operation did not finish within ${this.timeout} ms`, { cause: reason })
+    throw reason
+  }
+
+  private address (address: string): { parsed: UCXLAddress, logical: string } {
+    if (typeof address !== 'string') {
+      throw new InvalidUcxlAddressError('scheme', 'address must be a string', String(address))
+    }
+    const parsed = parseLenient(address)
+    return { parsed, logical: withTemporal(parsed, { type: 'latest' }).raw }
+  }
+
+  private async audit (operation: AuditOperation, fields: Partial<AuditEntry>): Promise<void> {
+    const sink = this.components.audit
+    if (sink == null) return
+    const entry: AuditEntry = {
+      timestamp: this.clock.now(),
+      operation,
+      nodeId: this.nodeId,
+      address: fields.address ?? '',
+      role: fields.role ?? '',
+      contentType: fields.contentType ?? '',
+      size: fields.size ?? 0,
+      success: fields.success ?? true
+    }
+    if (fields.error != null) entry.error = fields.error
+    try {
+      await sink.append(entry)
+    } catch (err) {
+      // an unavailable audit sink must not turn a completed operation into a failure
+      this.log.error('could not append audit entry for %s %s - %e', operation, entry.address, err)
+    }
+  }
+
+  /** Fetches and verifies the record at `key`; a bad record invalidates the address's cache entries. */
+  private async fetch (key: string, logical: string, quorum: number, signal: AbortSignal): Promise<DecodedRecord> {
+    const value = await this.components.dht.getValue(key, { quorum, signal })
+    try {
+      return await verifyRecord(key, value, this.validation)
+    } catch (err: any) {
+      this.invalidate(logical)
+      this.log.error('rejected record for %s at %s - %s', logical, key, err.message)
+      throw err
+    }
+  }
+
+  private async fetchHead (logical: string, signal: AbortSignal): Promise<DecodedRecord | undefined> {
+    try {
+      return await this.fetch(headKey(logical), logical, this.headQuorum, signal)
+    } catch (err: any) {
+      if (err.name === NotFoundError.name) return undefined
+      throw err
+    }
+  }
+
+  private invalidate (logical: string): number {
+    return this.cache.deleteWhere((_, entry) => entry.metadata.address === logical)
+  }
+
+  private async sign (kind: RecordKind, key: string, metadata: UCXLMetadata, ciphertext: Uint8Array): Promise<Uint8Array> {
+    const signature = await this.components.signer.sign(recordSigningBytes(kind, key, metadata))
+    const value = encodeRecord({ kind, key, metadata, ciphertext, signature })
+    if (value.byteLength > this.maxRecordSize) {
+      throw new RecordTooLargeError(`record of ${value.byteLength} bytes exceeds the limit of ${this.maxRecordSize} bytes`, { size: value.byteLength, limit: this.maxRecordSize })
+    }
+    return value
+  }
+
+  private cacheContent (content: Uint8Array, metadata: UCXLMetadata, ...keys: string[]): void {
+    for (const key of keys) this.cache.set(key, content, metadata)
+  }
+
+  private versionAddress (logical: string, version: number): string {
+    return withTemporal(logical, { type: 'specific', count: version }).raw
+  }
+
+  // --- store ---------------------------------------------------------------
+
+  async storeUCXLContent (address: string, content: Uint8Array, creatorRole: string, contentType: string, options?: StoreOptions): Promise<UCXLMetadata> {
+    const started = performance.now()
+    const signal = this.signal(options)
+    let logical: string | undefined
+    try {
+      const target = this.address(address)
+      logical = target.logical
+      if (target.parsed.temporal_segment.type !== 'latest') {
+        throw new InvalidUcxlAddressError('temporal_segment', 'a store writes a new version of the address: use *^ or no temporal segment', address)
+      }
+      if (!(content instanceof Uint8Array)) throw new InvalidParametersError('content must be a Uint8Array')
+      if (typeof contentType !== 'string' || contentType.length === 0 || contentType.length > 256) {
+        throw new InvalidParametersError('contentType must be a non-empty string of at most 256 characters')
+      }
+      const { roles, crypto } = this.components
+      if (typeof creatorRole !== 'string' || !roles.has(creatorRole)) {
+        throw new AccessDeniedError(`unknown role ${String(creatorRole)} may not store`)
+      }
+      if (!roles.canStore(creatorRole)) {
+        throw new AccessDeniedError(`role ${creatorRole} (authority ${roles.get(creatorRole)?.authority}) may not store`)
+      }
+      const encryptedFor = roles.recipientsFor(creatorRole)
+      const base: UCXLMetadata = {
+        address: logical,
+        creatorRole,
+        encryptedFor,
+        contentType,
+        timestamp: this.clock.now(),
+        size: content.byteLength,
+        hash: '0'.repeat(64),
+        dhtPeers: [],
+        replicationFactor: this.replicationFactor,
+        version: Number.MAX_SAFE_INTEGER,
+        signer: this.nodeId
+      }
+      const limit = this.maxRecordSize - envelopeOverhead('version', headKey(logical), base) - ageOverhead(content.byteLength, encryptedFor.length)
+      if (content.byteLength > limit) {
+        throw new RecordTooLargeError(`content of ${content.byteLength} bytes exceeds the limit of ${Math.max(0, limit)} bytes for this address and role (maxRecordSize ${this.maxRecordSize} minus envelope and encryption overhead)`, { size: content.byteLength, limit: Math.max(0, limit) })
+      }
+      this.check(signal)
+      const ciphertext = await crypto.encryptUCXLContent(content, creatorRole, { signal })
+      this.metrics.encryptionOps++
+      base.hash = sha256Hex(ciphertext)
+      const metadata = await this.publish(logical, base, ciphertext, content, signal)
+      this.cacheContent(content, metadata, logical, this.versionAddress(logical, metadata.version))
+      await this.index.put(metadata, { signal })
+      this.metrics.storedItems++
+      this.metrics.storeTimeTotal += performance.now() - started
+      this.metrics.lastUpdate = this.clock.now()
+      await this.audit('store', { address: logical, role: creatorRole, contentType, size: content.byteLength, success: true })
+      return { ...metadata, encryptedFor: [...metadata.encryptedFor], dhtPeers: [...metadata.dhtPeers] }
+    } catch (err: any) {
+      this.metrics.errors++
+      this.metrics.lastUpdate = this.clock.now()
+      await this.audit('store', {
+        address: logical ?? String(address).slice(0, 256),
+        role: String(creatorRole),
+        contentType: String(contentType),
+        size: content?.byteLength ?? 0,
+        success: false,
+        error: `${err.name}: ${err.message}`
+      })
+      if (signal.aborted && err.name !== TimeoutError.name && signal.reason?.name === 'TimeoutError') {
+        throw new TimeoutError(`store did not finish within ${this.timeout} ms`, { cause: err })
+      }
+      throw err
+    }
+  }
+
+  /**
+   * Writes the version record, confirms it won its key, then moves the head.
+   * A lost version is re-published as the next free version.
+   */
+  private async publish (logical: string, base: UCXLMetadata, ciphertext: Uint8Array, content: Uint8Array, signal: AbortSignal, firstVersion?: number): Promise<UCXLMetadata> {
+    const { dht } = this.components
+    let version = firstVersion ?? await this.nextVersion(logical, signal)
+    for (let attempt = 0; attempt <= this.maxRepublishAttempts; attempt++) {
+      this.check(signal)
+      const metadata: UCXLMetadata = { ...base, version, timestamp: this.clock.now(), dhtPeers: [] }
+      const vKey = versionKey(logical, version)
+      const versionRecord = await this.sign('version', vKey, metadata, ciphertext)
+      const put = await dht.putValue(vKey, versionRecord, { signal, minPeers: this.replicationFactor })
+      if (this.confirmWrites) {
+        const winner = await this.fetch(vKey, logical, this.headQuorum, signal)
+        if (!isSameWrite(winner.metadata, metadata)) {
+          const head = await this.fetchHead(logical, signal)
+          const next = Math.max(version, head?.metadata.version ?? 0) + 1
+          this.log('version %d of %s went to %s; re-publishing as version %d', version, logical, winner.metadata.signer, next)
+          version = next
+          continue
+        }
+      }
+      const hKey = headKey(logical)
+      const headRecord = await this.sign('head', hKey, metadata, ciphertext)
+      // only now, with the version record in place, may the head name it
+      await dht.putValue(hKey, headRecord, { signal, minPeers: this.replicationFactor })
+      const stored = { ...metadata, dhtPeers: [...put.peers] }
+      this.remember({ metadata: stored, ciphertext, content, at: this.clock.now() })
+      return stored
+    }
+    throw new VersionConflictError(`could not claim a version of ${logical} after ${this.maxRepublishAttempts + 1} attempts`, { version })
+  }
+
+  private async nextVersion (logical: string, signal: AbortSignal): Promise<number> {
+    const head = await this.fetchHead(logical, signal)
+    const indexed = await this.index.get(logical, { signal })
+    return Math.max(head?.metadata.version ?? 0, indexed?.version ?? 0) + 1
+  }
+
+  private remember (write: OwnWrite): void {
+    if (this.conflictMaxWrites === 0 || this.conflictWindow === 0) return
+    this.ownWrites.push(write)
+    while (this.ownWrites.length > this.conflictMaxWrites) this.ownWrites.shift()
+  }
+
+  private reconciling: Promise<unknown> = Promise.resolve()
+
+  async reconcile (options?: AbortOptions): Promise<ConflictReport[]> {
+    // one run at a time, so a lost write is never re-published twice
+    const run = this.reconciling.catch(() => {}).then(async () => this.reconcileOnce(options))
+    this.reconciling = run
+    return run
+  }
+
+  private async reconcileOnce (options?: AbortOptions): Promise<ConflictReport[]> {
+    const signal = this.signal(options)
+    const reports: ConflictReport[] = []
+    const now = this.clock.now()
+    const writes = this.ownWrites.splice(0)
+    const keep: OwnWrite[] = []
+    try {
+      while (writes.length > 0) {
+        const write = writes.shift()!
+        if (now - write.at > this.conflictWindow) continue
+        const { metadata } = write
+        const vKey = versionKey(metadata.address, metadata.version)
+        let winner: DecodedRecord | undefined
+        try {
+          winner = await this.fetch(vKey, metadata.address, this.headQuorum, signal)
+        } catch (err: any) {
+          if (err.name !== NotFoundError.name) throw err
+        }
+        if (winner != null && isSameWrite(winner.metadata, metadata)) {
+          keep.push(write)
+          continue
+        }
+        const head = await this.fetchHead(metadata.address, signal)
+        const next = Math.max(metadata.version, head?.metadata.version ?? 0) + 1
+        this.log('version %d of %s lost to %s; re-publishing as version %d', metadata.version, metadata.address, winner?.metadata.signer, next)
+        this.invalidate(metadata.address)
+        const republished = await this.publish(metadata.address, metadata, write.ciphertext, write.content, signal, next)
+        this.cacheContent(write.content, republished, metadata.address, this.versionAddress(metadata.address, republished.version))
+        await this.index.put(republished, { signal })
+        reports.push({ lost: metadata, republished })
+      }
+    } catch (err) {
+      // put back what was not checked yet, so the next run retries it
+      this.ownWrites.unshift(...keep, ...writes)
+      throw err
+    }
+    this.ownWrites.unshift(...keep)
+    return reports
+  }
+
+  // --- retrieve ------------------------------------------------------------
+
+  async retrieveUCXLContent (address: string, options?: RetrieveOptions): Promise<RetrievedContent> {
+    const started = performance.now()
+    const signal = this.signal(options)
+    let logical: string | undefined
+    let metadata: UCXLMetadata | undefined
+    try {
+      const target = this.address(address)
+      logical = target.logical
+      const cacheKey = target.parsed.raw
+      if (options?.noCache !== true) {
+        const hit = this.cache.get(cacheKey)
+        if (hit != null) {
+          this.metrics.cacheHits++
+          this.metrics.retrievedItems++
+          this.metrics.retrieveTimeTotal += performance.now() - started
+          this.metrics.lastUpdate = this.clock.now()
+          await this.audit('retrieve', { address: logical, role: hit.metadata.creatorRole, contentType: hit.metadata.contentType, size: hit.content.byteLength, success: true })
+          return { content: hit.content, metadata: copy(hit.metadata), fromCache: true }
+        }
+        this.metrics.cacheMisses++
+      }
+      const record = await this.resolve(logical, target.parsed, signal)
+      metadata = record.metadata
+      this.check(signal)
+      let content: Uint8Array
+      try {
+        content = await this.components.crypto.decrypt(record.ciphertext, { signal })
+      } catch (err) {
+        this.invalidate(logical)
+        throw err
+      }
+      this.metrics.decryptionOps++
+      if (content.byteLength !== metadata.size) {
+        this.invalidate(logical)
+        throw new IntegrityError(`decrypted ${content.byteLength} bytes where the record says ${metadata.size}`)
+      }
+      const indexed = await this.index.get(logical, { signal })
+      if (indexed != null && indexed.version === metadata.version && indexed.hash === metadata.hash) {
+        metadata = { ...metadata, dhtPeers: [...indexed.dhtPeers] }
+      }
+      this.cacheContent(content, metadata, cacheKey, this.versionAddress(logical, metadata.version))
+      await this.index.put(metadata, { signal })
+      this.metrics.retrievedItems++
+      this.metrics.retrieveTimeTotal += performance.now() - started
+      this.metrics.lastUpdate = this.clock.now()
+      await this.audit('retrieve', { address: logical, role: metadata.creatorRole, contentType: metadata.contentType, size: content.byteLength, success: true })
+      return { content, metadata: copy(metadata), fromCache: false }
+    } catch (err: any) {
+      this.metrics.errors++
+      this.metrics.lastUpdate = this.clock.now()
+      await this.audit('retrieve', {
+        address: logical ?? String(address).slice(0, 256),
+        role: metadata?.creatorRole ?? '',
+        contentType: metadata?.contentType ?? '',
+        size: 0,
+        success: false,
+        error: `${err.name}: ${err.message}`
+      })
+      if (err.name !== TimeoutError.name && signal.reason?.name === 'TimeoutError') {
+        throw new TimeoutError(`retrieve did not finish within ${this.timeout} ms`, { cause: err })
+      }
+      throw err
+    }
+  }
+
+  /** The record a (possibly temporal) address names. */
+  private async resolve (logical: string, parsed: UCXLAddress, signal: AbortSignal): Promise<DecodedRecord> {
+    const segment = parsed.temporal_segment
+    if (segment.type === 'specific') {
+      return this.fetch(versionKey(logical, segment.count!), logical, 1, signal)
+    }
+    const head = await this.fetchHead(logical, signal)
+    if (head == null) throw new NotFoundError(`no content at ${logical}`)
+    const version = resolveVersion(segment, { first: 1, latest: head.metadata.version })
+    if (version === head.metadata.version) return head
+    return this.fetch(versionKey(logical, version), logical, 1, signal)
+  }
+
+  async history (address: string, options?: AbortOptions): Promise<UCXLMetadata[]> {
+    const signal = this.signal(options)
+    const { logical } = this.address(address)
+    const head = await this.fetchHead(logical, signal)
+    if (head == null) throw new NotFoundError(`no content at ${logical}`)
+    const latest = head.metadata.version
+    const found: Array<UCXLMetadata | undefined> = new Array(latest)
+    found[latest - 1] = head.metadata
+    let next = 1
+    const worker = async (): Promise<void> => {
+      while (next < latest) {
+        const v = next++
+        try {
+          found[v - 1] = (await this.fetch(versionKey(logical, v), logical, 1, signal)).metadata
+        } catch (err: any) {
+          if (signal.aborted) throw err
+          this.log('version %d of %s unavailable - %s', v, logical, err.message)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(this.historyConcurrency, latest) }, worker))
+    this.check(signal)
+    return found.filter((m): m is UCXLMetadata => m != null).map(copy)
+  }
+
+  // --- announce, discover, forget -------------------------------------------
+
+  async announceContent (address: string, options?: AbortOptions): Promise<void> {
+    const signal = this.signal(options)
+    let logical: string | undefined
+    try {
+      logical = this.address(address).logical
+      await this.components.dht.provide(headKey(logical), { signal })
+      const indexed = await this.index.get(logical, { signal })
+      await this.audit('announce', { address: logical, role: indexed?.creatorRole, contentType: indexed?.contentType, size: indexed?.size, success: true })
+    } catch (err: any) {
+      this.metrics.errors++
+      await this.audit('announce', { address: logical ?? String(address).slice(0, 256), success: false, error: `${err.name}: ${err.message}` })
+      throw err
+    }
+  }
+
+  async discoverContentPeers (address: string, options?: AbortOptions): Promise<PeerInfo[]> {
+    const signal = this.signal(options)
+    const { logical } = this.address(address)
+    return this.components.dht.findProviders(headKey(logical), { signal })
+  }
+
+  async forget (address: string, options?: AbortOptions): Promise<boolean> {
+    const signal = this.signal(options)
+    const { logical } = this.address(address)
+    const indexed = await this.index.get(logical, { signal })
+    const dropped = this.invalidate(logical)
+    const removed = await this.index.delete(logical, { signal })
+    await this.audit('delete', { address: logical, role: indexed?.creatorRole, contentType: indexed?.contentType, size: indexed?.size, success: true })
+    return dropped > 0 || removed
+  }
+
+  // --- index ---------------------------------------------------------------
+
+  async listContentByRole (role: string, options?: AbortOptions & { limit?: number }): Promise<UCXLMetadata[]> {
+    if (typeof role !== 'string' || role.length === 0) throw new InvalidParametersError('role must be a non-empty string')
+    const limit = checkLimit(options?.limit)
+    return this.index.search({ creatorRole: role }, limit, { signal: this.signal(options) })
+  }
+
+  async searchContent (query: SearchQuery, options?: AbortOptions): Promise<UCXLMetadata[]> {
+    if (query == null || typeof query !== 'object') throw new InvalidParametersError('query must be an object')
+    for (const field of ['createdAfter', 'createdBefore'] as const) {
+      if (query[field] != null && !Number.isFinite(query[field])) throw new InvalidParametersError(`query.${field} must be a number of ms since the epoch`)
+    }
+    return this.index.search(query, checkLimit(query.limit), { signal: this.signal(options) })
+  }
+
+  getMetrics (): StorageMetrics {
+    const m = this.metrics
+    return {
+      storedItems: m.storedItems,
+      retrievedItems: m.retrievedItems,
+      cacheHits: m.cacheHits,
+      cacheMisses: m.cacheMisses,
+      encryptionOps: m.encryptionOps,
+      decryptionOps: m.decryptionOps,
+      averageStoreTime: m.storedItems === 0 ? 0 : m.storeTimeTotal / m.storedItems,
+      averageRetrieveTime: m.retrievedItems === 0 ? 0 : m.retrieveTimeTotal / m.retrievedItems,
+      lastUpdate: m.lastUpdate,
+      cacheEntries: this.cache.size,
+      cacheBytes: this.cache.bytes,
+      errors: m.errors
+    }
+  }
+}
+
+function isSameWrite (a: UCXLMetadata, b: UCXLMetadata): boolean {
+  return a.signer === b.signer && a.hash === b.hash && a.timestamp === b.timestamp && a.version === b.version
+}
+
+function copy (m: UCXLMetadata): UCXLMetadata {
+  return { ...m, encryptedFor: [...m.encryptedFor], dhtPeers: [...m.dhtPeers] }
+}
+
+function checkLimit (limit: number | undefined): number {
+  if (limit == null) return DEFAULT_SEARCH_LIMIT
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidParametersError(`limit must be a non-negative integer, got ${String(limit)}`)
+  return limit
+}
+
+function positive (name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidParametersError(`${name} must be a positive number, got ${String(value)}`)
+  }
+  return value
+}
+
+function nonNegative (name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InvalidParametersError(`${name} must be a non-negative number, got ${String(value)}`)
+  }
+  return value
+}

@@ -1,0 +1,407 @@
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { headKey, parse, versionKey } from '@chorus-dht/ucxl'
+import {
+  IntegrityError,
+  InvalidRecordError,
+  RecordTooLargeError
+} from './errors.js'
+import {
+  DEFAULT_MAX_CLOCK_SKEW,
+  DEFAULT_MAX_RECORD_SIZE,
+  RECORD_FORMAT_VERSION,
+  RECORD_NAMESPACE,
+  RECORD_SIGNING_DOMAIN,
+  UCXL_KEY_PREFIX
+} from './constants.js'
+import type { Clock, RecordPolicy, RecordSelector, RecordSigner, RecordValidator, UCXLMetadata } from '@chorus-dht/types'
+
+/**
+ * Which of the two records of an address a record is: the immutable record
+ * of one version (key of the address with temporal `*~N`), or the head
+ * (key of the address with temporal `*^`), which repeats the newest
+ * version's metadata and ciphertext under its own key and signature.
+ */
+export type RecordKind = 'head' | 'version'
+
+/** A decoded chorus record. */
+export interface ChorusRecord {
+  kind: RecordKind
+  /** The DHT key the record was signed for. */
+  key: string
+  /** The signed metadata. `dhtPeers` is always empty on the wire. */
+  metadata: UCXLMetadata
+  /** The age v1 ciphertext. */
+  ciphertext: Uint8Array
+  /** Signature of the signer's libp2p key over the signing bytes. */
+  signature: Uint8Array
+}
+
+/** A decoded record with the exact header bytes the signature covers. */
+export interface DecodedRecord extends ChorusRecord {
+  /** The header as it was on the wire (what the signature covers, after the domain prefix). */
+  header: Uint8Array
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
+const DOMAIN = encoder.encode(RECORD_SIGNING_DOMAIN)
+// 1 byte format + 4 bytes header length + 2 bytes signature length
+const FIXED_OVERHEAD = 7
+
+/** sha-256 of `data`, lowercase hex. */
+export function sha256Hex (data: Uint8Array): string {
+  return bytesToHex(sha256(data))
+}
+
+/**
+ * The header JSON of a record. Field order is fixed so the same record
+ * always encodes to the same bytes.
+ */
+function encodeHeader (kind: RecordKind, key: string, m: UCXLMetadata): Uint8Array {
+  const header = {
+    v: RECORD_FORMAT_VERSION,
+    kind,
+    key,
+    metadata: {
+      address: m.address,
+      version: m.version,
+      creatorRole: m.creatorRole,
+      encryptedFor: m.encryptedFor,
+      contentType: m.contentType,
+      timestamp: m.timestamp,
+      size: m.size,
+      hash: m.hash,
+      replicationFactor: m.replicationFactor,
+      signer: m.signer
+    }
+  }
+  return encoder.encode(JSON.stringify(header))
+}
+
+function concat (parts: Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const p of parts) length += p.byteLength
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const p of parts) {
+    out.set(p, offset)
+    offset += p.byteLength
+  }
+  return out
+}
+
+/**
+ * The bytes a record's signature covers: the domain prefix
+ * `chorus-dht/ucxl-record/v1\n` followed by the header JSON, which holds
+ * the key, the metadata and (in the metadata) the ciphertext's sha-256.
+ */
+export function recordSigningBytes (kind: RecordKind, key: string, metadata: UCXLMetadata): Uint8Array {
+  return concat([DOMAIN, encodeHeader(kind, key, metadata)])
+}
+
+/**
+ * Encodes a record in the binary envelope (all integers big-endian):
+ *
+ * ```
+ * offset  size  field
+ * 0       1     format version, 1
+ * 1       4     H, header length
+ * 5       H     header, UTF-8 JSON: {"v":1,"kind":"head"|"version","key":…,"metadata":{…}}
+ * 5+H     2     S, signature length
+ * 7+H     S     signature over "chorus-dht/ucxl-record/v1\n" + header
+ * 7+H+S   rest  age v1 ciphertext
+ * ```
+ */
+export function encodeRecord (record: ChorusRecord): Uint8Array {
+  const header = encodeHeader(record.kind, record.key, record.metadata)
+  const out = new Uint8Array(FIXED_OVERHEAD + header.byteLength + record.signature.byteLength + record.ciphertext.byteLength)
+  const view = new DataView(out.buffer)
+  out[0] = RECORD_FORMAT_VERSION
+  view.setUint32(1, header.byteLength)
+  out.set(header, 5)
+  view.setUint16(5 + header.byteLength, record.signature.byteLength)
+  out.set(record.signature, 7 + header.byteLength)
+  out.set(record.ciphertext, 7 + header.byteLength + record.signature.byteLength)
+  return out
+}
+
+/** Envelope bytes around a ciphertext for this metadata, signature included (Ed25519: 64 bytes). */
+export function envelopeOverhead (kind: RecordKind, key: string, metadata: UCXLMetadata, signatureLength = 64): number {
+  return FIXED_OVERHEAD + encodeHeader(kind, key, metadata).byteLength + signatureLength
+}
+
+function isSafeNonNegativeInteger (n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0
+}
+
+function checkMetadata (m: any): UCXLMetadata {
+  if (m == null || typeof m !== 'object' || Array.isArray(m)) {
+    throw new InvalidRecordError('record metadata is not an object')
+  }
+  const strings = ['address', 'creatorRole', 'contentType', 'hash', 'signer'] as const
+  for (const field of strings) {
+    if (typeof m[field] !== 'string' || m[field].length === 0) {
+      throw new InvalidRecordError(`record metadata.${field} must be a non-empty string`)
+    }
+  }
+  if (!isSafeNonNegativeInteger(m.version) || m.version < 1) {
+    throw new InvalidRecordError('record metadata.version must be an integer of at least 1')
+  }
+  for (const field of ['timestamp', 'size', 'replicationFactor'] as const) {
+    if (!isSafeNonNegativeInteger(m[field])) {
+      throw new InvalidRecordError(`record metadata.${field} must be a non-negative integer`)
+    }
+  }
+  if (!Array.isArray(m.encryptedFor) || m.encryptedFor.some((r: unknown) => typeof r !== 'string')) {
+    throw new InvalidRecordError('record metadata.encryptedFor must be an array of role names')
+  }
+  if (!/^[0-9a-f]{64}$/.test(m.hash)) {
+    throw new InvalidRecordError('record metadata.hash must be 64 lowercase hex digits')
+  }
+  return {
+    address: m.address,
+    creatorRole: m.creatorRole,
+    encryptedFor: [...m.encryptedFor],
+    contentType: m.contentType,
+    timestamp: m.timestamp,
+    size: m.size,
+    hash: m.hash,
+    dhtPeers: [],
+    replicationFactor: m.replicationFactor,
+    version: m.version,
+    signer: m.signer
+  }
+}
+
+/**
+ * Decodes the binary envelope. Checks the structure only (lengths, JSON,
+ * field types); {@link verifyRecord} checks the key, hash and signature.
+ *
+ * @throws InvalidRecordError when the bytes are not a record
+ */
+export function decodeRecord (value: Uint8Array): DecodedRecord {
+  if (!(value instanceof Uint8Array) || value.byteLength < FIXED_OVERHEAD) {
+    throw new InvalidRecordError('record is too short to be a chorus record')
+  }
+  if (value[0] !== RECORD_FORMAT_VERSION) {
+    throw new InvalidRecordError(`unknown record format version ${value[0]}`)
+  }
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength)
+  const headerLength = view.getUint32(1)
+  if (5 + headerLength + 2 > value.byteLength) {
+    throw new InvalidRecordError('record header length exceeds the record')
+  }
+  const header = value.subarray(5, 5 + headerLength)
+  const signatureLength = view.getUint16(5 + headerLength)
+  const sigStart = 7 + headerLength
+  if (sigStart + signatureLength > value.byteLength) {
+    throw new InvalidRecordError('record signature length exceeds the record')
+  }
+  let parsed: any
+  try {
+    parsed = JSON.parse(decoder.decode(header))
+  } catch (err) {
+    throw new InvalidRecordError('record header is not UTF-8 JSON', { cause: err })
+  }
+  if (parsed == null || typeof parsed !== 'object') {
+    throw new InvalidRecordError('record header is not an object')
+  }
+  if (parsed.v !== RECORD_FORMAT_VERSION) {
+    throw new InvalidRecordError(`record header v must be ${RECORD_FORMAT_VERSION}`)
+  }
+  if (parsed.kind !== 'head' && parsed.kind !== 'version') {
+    throw new InvalidRecordError('record kind must be "head" or "version"')
+  }
+  if (typeof parsed.key !== 'string') {
+    throw new InvalidRecordError('record key must be a string')
+  }
+  return {
+    kind: parsed.kind,
+    key: parsed.key,
+    metadata: checkMetadata(parsed.metadata),
+    header,
+    signature: value.slice(sigStart, sigStart + signatureLength),
+    ciphertext: value.slice(sigStart + signatureLength)
+  }
+}
+
+/** The DHT key a record of this kind for this metadata must be stored under. */
+export function expectedKey (kind: RecordKind, metadata: Pick<UCXLMetadata, 'address' | 'version'>): string {
+  return kind === 'head' ? headKey(metadata.address) : versionKey(metadata.address, metadata.version)
+}
+
+/** Options of {@link verifyRecord} and {@link recordValidator}. */
+export interface RecordValidatorInit {
+  /**
+   * Largest accepted value in bytes.
+   * @default 262144 (256 KiB)
+   */
+  maxRecordSize?: number
+  /**
+   * How far a record's timestamp may be ahead of this node's clock, ms.
+   * @default 300000 (5 min)
+   */
+  maxClockSkew?: number
+  /**
+   * The clock the timestamp is compared with.
+   * @default Date.now
+   */
+  clock?: Clock
+}
+
+/**
+ * Checks a record for a DHT key and returns it decoded. Rejects, in this
+ * order: a value over the size limit (`RecordTooLargeError`), unparsable
+ * bytes, a header key other than `key`, a key that is not the one of the
+ * metadata's address and version, an address that is not canonical with
+ * temporal `*^`, a timestamp more than the allowed skew in the future
+ * (`InvalidRecordError`), a ciphertext whose sha-256 differs from the
+ * metadata hash, a signer without an embedded public key, or a bad
+ * signature (`IntegrityError`).
+ */
+export async function verifyRecord (key: string, value: Uint8Array, init: RecordValidatorInit = {}): Promise<DecodedRecord> {
+  const maxRecordSize = init.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE
+  const maxClockSkew = init.maxClockSkew ?? DEFAULT_MAX_CLOCK_SKEW
+  const now = (init.clock ?? Date).now()
+  if (value.byteLength > maxRecordSize) {
+    throw new RecordTooLargeError(`record of ${value.byteLength} bytes exceeds the limit of ${maxRecordSize} bytes`, { size: value.byteLength, limit: maxRecordSize })
+  }
+  if (!key.startsWith(UCXL_KEY_PREFIX)) {
+    throw new InvalidRecordError(`key ${key} is not a UCXL key (${UCXL_KEY_PREFIX}…)`)
+  }
+  const record = decodeRecord(value)
+  if (record.key !== key) {
+    throw new InvalidRecordError(`record was signed for key ${record.key}, not ${key}`)
+  }
+  let canonical: string
+  try {
+    const parsed = parse(record.metadata.address)
+    canonical = parsed.raw
+    if (parsed.temporal_segment.type !== 'latest') {
+      throw new Error('temporal segment must be *^')
+    }
+  } catch (err: any) {
+    throw new InvalidRecordError(`record address is not a canonical UCXL address: ${err.message}`, { cause: err })
+  }
+  if (canonical !== record.metadata.address) {
+    throw new InvalidRecordError('record address is not in canonical form')
+  }
+  if (expectedKey(record.kind, record.metadata) !== key) {
+    throw new InvalidRecordError(`key ${key} is not the ${record.kind} key of ${record.metadata.address} version ${record.metadata.version}`)
+  }
+  if (record.metadata.timestamp > now + maxClockSkew) {
+    throw new InvalidRecordError(`record timestamp ${record.metadata.timestamp} is more than ${maxClockSkew} ms in the future`)
+  }
+  if (sha256Hex(record.ciphertext) !== record.metadata.hash) {
+    throw new IntegrityError('record ciphertext does not match its sha-256 hash')
+  }
+  let publicKey: { verify(data: Uint8Array, sig: Uint8Array): boolean | Promise<boolean> } | undefined
+  try {
+    publicKey = peerIdFromString(record.metadata.signer!).publicKey
+  } catch (err) {
+    throw new IntegrityError('record signer is not a peer id', { cause: err })
+  }
+  if (publicKey == null) {
+    throw new IntegrityError('record signer peer id does not embed a public key')
+  }
+  let ok = false
+  try {
+    ok = await publicKey.verify(concat([DOMAIN, record.header]), record.signature)
+  } catch (err) {
+    throw new IntegrityError('record signature could not be verified', { cause: err })
+  }
+  if (!ok) {
+    throw new IntegrityError('record signature does not match its signer')
+  }
+  return record
+}
+
+/**
+ * The validator for `/CHORUS/ucxl/…` keys. Install it for the `CHORUS`
+ * namespace (see {@link chorusRecordPolicy}). Keys of the namespace outside
+ * `/CHORUS/ucxl/` are rejected: nothing else is stored under `/CHORUS/`.
+ */
+export function recordValidator (init: RecordValidatorInit = {}): RecordValidator {
+  return async (key, value) => {
+    await verifyRecord(key, value, init)
+  }
+}
+
+function compareStrings (a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/**
+ * Orders two decoded records for one key: negative when `a` is better.
+ * Head: higher version, then later timestamp. Immutable version: earlier
+ * timestamp (the first writer of a version number wins). Ties break on the
+ * lower signer id, then the lower ciphertext hash, so the order is total.
+ */
+export function compareRecords (a: ChorusRecord, b: ChorusRecord): number {
+  if (a.kind === 'head' && b.kind === 'head') {
+    if (a.metadata.version !== b.metadata.version) return b.metadata.version - a.metadata.version
+    if (a.metadata.timestamp !== b.metadata.timestamp) return b.metadata.timestamp - a.metadata.timestamp
+  } else if (a.metadata.timestamp !== b.metadata.timestamp) {
+    return a.metadata.timestamp - b.metadata.timestamp
+  }
+  return compareStrings(a.metadata.signer ?? '', b.metadata.signer ?? '') ||
+    compareStrings(a.metadata.hash, b.metadata.hash)
+}
+
+/**
+ * The selector for `/CHORUS/ucxl/…` keys: see {@link compareRecords}.
+ * Values that do not decode lose to any that do; among undecodable values
+ * the first wins. Deterministic: every node given the same values picks
+ * the same one, whatever their order.
+ */
+export const recordSelector: RecordSelector = (_key, values) => {
+  let best = -1
+  let bestRecord: ChorusRecord | undefined
+  values.forEach((value, i) => {
+    let record: ChorusRecord
+    try {
+      record = decodeRecord(value)
+    } catch {
+      return
+    }
+    if (bestRecord == null || compareRecords(record, bestRecord) < 0) {
+      best = i
+      bestRecord = record
+    }
+  })
+  return best === -1 ? 0 : best
+}
+
+/**
+ * The record policy every chorus node installs: the validator and the
+ * selector for the `CHORUS` namespace.
+ *
+ * @example
+ * ```ts
+ * const policy = chorusRecordPolicy({ maxRecordSize: 512 * 1024 })
+ * // pass `policy` to dht-core (or any DHT that takes a RecordPolicy)
+ * ```
+ */
+export function chorusRecordPolicy (init: RecordValidatorInit = {}): Required<Pick<RecordPolicy, 'validators' | 'selectors'>> {
+  return {
+    validators: { [RECORD_NAMESPACE]: recordValidator(init) },
+    selectors: { [RECORD_NAMESPACE]: recordSelector }
+  }
+}
+
+/** A libp2p private key as `signerFromPrivateKey` accepts it. */
+export type SigningKey = Parameters<typeof peerIdFromPrivateKey>[0]
+
+/**
+ * A {@link RecordSigner} from a libp2p private key (Ed25519 recommended:
+ * its peer id embeds the public key, so anyone can verify the signature).
+ */
+export function signerFromPrivateKey (privateKey: SigningKey): RecordSigner {
+  const peerId = peerIdFromPrivateKey(privateKey).toString()
+  return {
+    peerId,
+    sign: async (data) => privateKey.sign(data)
+  }
+}
