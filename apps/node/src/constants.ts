@@ -1,2 +1,56 @@
-/** Default data directory. */
+/** Default data directory, relative to the working directory. */
 export const DEFAULT_DATA_DIR = './.chorus-dht'
+
+/** Default HTTP API host: loopback only. */
+export const DEFAULT_API_HOST = '127.0.0.1'
+
+/** Default HTTP API port (CHORUS's API port). */
+export const DEFAULT_API_PORT = 8080
+
+/** Default libp2p TCP listen address (CHORUS's P2P port). */
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/9000']
+
+/** Default maximum request body, bytes (1 MiB). */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+/** Default role used for requests that name none. */
+export const DEFAULT_ROLE = 'admin'
+
+/** Default upper bound of an orderly shutdown, ms. */
+export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000
+
+/** Default timeout of one API request against the storage layer, ms. */
+export const DEFAULT_REQUEST_TIMEOUT = 30_000
+
+/** Default log level. */
+export const DEFAULT_LOG_LEVEL = 'info'
+
+/** Default health-check interval of the hybrid DHT, ms (SPEC §8). */
+export const DEFAULT_HEALTH_CHECK_INTERVAL = 30_000
+
+/** Default replication factor (SPEC §7). */
+export const DEFAULT_REPLICATION_FACTOR = 3
+
+/** Default source name in error envelopes. */
+export const ENVELOPE_SOURCE = 'chorus-dht-node'
+
+/** Files and folders inside the data directory. */
+export const DATA_LAYOUT = {
+  /** LevelDB datastore: records, providers, storage index, peer store, hybrid journal. */
+  datastore: 'datastore',
+  /** The libp2p private key (protobuf), mode 0600. */
+  peerKey: 'peer-key',
+  /** The role keystore (crypto-age). */
+  keys: 'keys',
+  /** The audit log (JSON lines, hash-chained). */
+  audit: 'audit.log',
+  /** Runtime information of the running node (pid, API URL, peer id). */
+  runtime: 'node.json'
+} as const
+
+/** Exit codes of the CLI. */
+export const EXIT = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2
+} as const

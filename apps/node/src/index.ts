@@ -1,7 +1,28 @@
 /**
  * @packageDocumentation
  *
- * The chorus-dht reference node: CLI, HTTP API, persistence.
+ * The chorus-dht reference node: CLI, HTTP API, persistence. Most people run
+ * it as the `chorus-dht` command; this module exposes the same parts for
+ * embedding a node in another program.
+ *
+ * @example
+ *
+ * ```ts
+ * import '@chorus-dht/dht-core/polyfill'
+ * import { ChorusNode, createLogger, loadConfig } from '@chorus-dht/node'
+ *
+ * const config = await loadConfig({ flags: { dataDir: './.my-node', apiPort: '0' } })
+ * const node = new ChorusNode(config, createLogger(config.log.level))
+ * const info = await node.start()
+ * console.info(info.peerId, info.api)
+ * await node.stop()
+ * ```
  */
 
 export * from './constants.js'
+export * from './errors.js'
+export { loadConfig, parseDuration, resolveBootstrap, fileConfigSchema, ENV_VARS } from './config.js'
+export type { NodeConfig, FileConfig, FlagConfig, LoadConfigInit, EnvVarSpec, BootstrapSource, BootstrapInputs } from './config.js'
+export { UCXL_CODES, HttpError, classifyError, errorEnvelope, successEnvelope } from './envelope.js'
+export type { SuccessEnvelope, ErrorEnvelope, UcxlCode } from './envelope.js'
+export { createLogger, componentLogger } from './logger.js'

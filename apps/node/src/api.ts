@@ -1,0 +1,214 @@
+import { parseLenient } from '@chorus-dht/ucxl'
+import { HttpError, UCXL_CODES } from './envelope.js'
+import type { Route, RequestContext } from './http-server.js'
+import type { RoleRegistry, SearchQuery, UCXLMetadata, UCXLStorage } from '@chorus-dht/types'
+
+/** What the API needs from the running node. */
+export interface ApiNode {
+  storage: UCXLStorage
+  /** The current role table (changes on SIGHUP). */
+  roles(): RoleRegistry
+  /** The role of requests without `X-Chorus-Role`. */
+  defaultRole: string
+  /** Roles this node holds identities for. */
+  heldRoles(): string[]
+  status(): Promise<Record<string, unknown>>
+  peers(): Array<{ id: string, multiaddrs: string[] }>
+  /** The live probe. */
+  health(): Promise<{ healthy: boolean, checks: Record<string, unknown> }>
+  /** Prometheus text. */
+  metrics(): Promise<string>
+  /** Called after a successful store (replication bookkeeping). */
+  onStored?(metadata: UCXLMetadata): Promise<void> | void
+}
+
+const ROLE_HEADER = 'x-chorus-role'
+const ROLE_NAME = /^[A-Za-z0-9_-]{1,64}$/
+
+function requestRole (node: ApiNode, ctx: RequestContext): string {
+  const header = ctx.req.headers[ROLE_HEADER]
+  const role = typeof header === 'string' && header !== '' ? header : node.defaultRole
+  if (!ROLE_NAME.test(role)) throw new HttpError(UCXL_CODES.BAD_REQUEST, 'X-Chorus-Role must be a role name (A-Z a-z 0-9 _ -)')
+  if (!node.roles().has(role)) throw new HttpError(UCXL_CODES.FORBIDDEN, `unknown role ${role}`, { role })
+  return role
+}
+
+/** Parses the address early so a bad one is refused before anything happens. */
+function address (ctx: RequestContext): string {
+  return parseLenient(ctx.params.address).raw
+}
+
+function metadataJSON (m: UCXLMetadata): Record<string, unknown> {
+  return { ...m }
+}
+
+function intParam (url: URL, name: string): number | undefined {
+  const v = url.searchParams.get(name)
+  if (v == null || v === '') return undefined
+  if (!/^\d+$/.test(v)) throw new HttpError(UCXL_CODES.BAD_REQUEST, `query parameter ${name} must be a non-negative integer`)
+  return Number(v)
+}
+
+function timeParam (url: URL, name: string): number | undefined {
+  const v = url.searchParams.get(name)
+  if (v == null || v === '') return undefined
+  if (/^\d+$/.test(v)) return Number(v)
+  const t = Date.parse(v)
+  if (Number.isNaN(t)) throw new HttpError(UCXL_CODES.BAD_REQUEST, `query parameter ${name} must be ms since the epoch or an ISO date`)
+  return t
+}
+
+const ADDRESS = '(?<address>[^/]+)'
+
+/** The node's HTTP routes (see the README for each one). */
+export function apiRoutes (node: ApiNode): Route[] {
+  return [
+    {
+      method: 'PUT',
+      pattern: new RegExp(`^/ucxl/${ADDRESS}$`),
+      async handler (ctx) {
+        const addr = address(ctx)
+        const role = requestRole(node, ctx)
+        if (!node.roles().canStore(role)) throw new HttpError(UCXL_CODES.FORBIDDEN, `role ${role} may not store content`, { role })
+        const contentType = (ctx.req.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim() || 'application/octet-stream'
+        const body = await ctx.body()
+        const metadata = await node.storage.storeUCXLContent(addr, body, role, contentType, { signal: ctx.signal })
+        await node.onStored?.(metadata)
+        return { ucxl: UCXL_CODES.CREATED, message: `stored version ${metadata.version} of ${metadata.address}`, data: metadataJSON(metadata) }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/ucxl/${ADDRESS}$`),
+      async handler (ctx) {
+        const addr = address(ctx)
+        const role = requestRole(node, ctx)
+        const result = await node.storage.retrieveUCXLContent(addr, { signal: ctx.signal })
+        if (!node.roles().canDecrypt(role, result.metadata.creatorRole)) {
+          throw new HttpError(UCXL_CODES.FORBIDDEN, `role ${role} may not read content created by ${result.metadata.creatorRole}`, { role })
+        }
+        if (ctx.url.searchParams.get('raw') === 'true') {
+          return {
+            raw: {
+              status: 200,
+              headers: {
+                'content-type': result.metadata.contentType,
+                'x-ucxl-address': result.metadata.address,
+                'x-ucxl-version': String(result.metadata.version),
+                'x-ucxl-creator-role': result.metadata.creatorRole
+              },
+              body: result.content
+            }
+          }
+        }
+        return {
+          ucxl: UCXL_CODES.OK,
+          message: `version ${result.metadata.version} of ${result.metadata.address}`,
+          data: {
+            address: result.metadata.address,
+            content: Buffer.from(result.content).toString('base64'),
+            content_encoding: 'base64',
+            metadata: metadataJSON(result.metadata),
+            from_cache: result.fromCache
+          }
+        }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/ucxl/${ADDRESS}/history$`),
+      async handler (ctx) {
+        const addr = address(ctx)
+        requestRole(node, ctx)
+        const versions = await node.storage.history(addr, { signal: ctx.signal })
+        return { ucxl: UCXL_CODES.OK, message: `${versions.length} version(s)`, data: { address: addr, versions: versions.map(metadataJSON) } }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: /^\/search$/,
+      async handler (ctx) {
+        requestRole(node, ctx)
+        const u = ctx.url
+        const str = (n: string): string | undefined => {
+          const v = u.searchParams.get(n)
+          return v == null || v === '' ? undefined : v
+        }
+        const query: SearchQuery = {
+          agent: str('agent'),
+          role: str('role'),
+          project: str('project'),
+          task: str('task'),
+          contentType: str('content_type'),
+          createdAfter: timeParam(u, 'created_after'),
+          createdBefore: timeParam(u, 'created_before'),
+          limit: intParam(u, 'limit')
+        }
+        for (const k of Object.keys(query) as Array<keyof SearchQuery>) if (query[k] === undefined) delete query[k]
+        const results = await node.storage.searchContent(query, { signal: ctx.signal })
+        return { ucxl: UCXL_CODES.OK, message: `${results.length} result(s)`, data: { query, results: results.map(metadataJSON) } }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/discover/${ADDRESS}$`),
+      async handler (ctx) {
+        const addr = address(ctx)
+        requestRole(node, ctx)
+        const peers = await node.storage.discoverContentPeers(addr, { signal: ctx.signal })
+        return { ucxl: UCXL_CODES.OK, message: `${peers.length} peer(s)`, data: { address: addr, peers } }
+      }
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/announce/${ADDRESS}$`),
+      async handler (ctx) {
+        const addr = address(ctx)
+        requestRole(node, ctx)
+        await node.storage.announceContent(addr, { signal: ctx.signal })
+        return { ucxl: UCXL_CODES.OK, message: `announced ${addr}`, data: { address: addr } }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: /^\/health$/,
+      public: true,
+      async handler () {
+        const h = await node.health()
+        if (!h.healthy) throw new HttpError(UCXL_CODES.SERVICE_UNAVAILABLE, 'node is not healthy', { checks: h.checks })
+        return { ucxl: UCXL_CODES.OK, message: 'healthy', data: { status: 'healthy', checks: h.checks } }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: /^\/metrics$/,
+      async handler () {
+        return { raw: { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: await node.metrics() } }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: /^\/status$/,
+      async handler () {
+        return { ucxl: UCXL_CODES.OK, message: 'status', data: await node.status() }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: /^\/peers$/,
+      async handler () {
+        const peers = node.peers()
+        return { ucxl: UCXL_CODES.OK, message: `${peers.length} connected peer(s)`, data: { peers } }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: /^\/roles$/,
+      async handler () {
+        const held = new Set(node.heldRoles())
+        const roles = node.roles().list().map(r => ({ ...r, held: held.has(r.name) }))
+        return { ucxl: UCXL_CODES.OK, message: `${roles.length} role(s)`, data: { default_role: node.defaultRole, roles } }
+      }
+    }
+  ]
+}
