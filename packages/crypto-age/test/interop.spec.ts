@@ -68,6 +68,13 @@ describe('interoperability with the age CLI', () => {
     }
   })
 
+  it('JS decrypts ASCII-armored files (age -a)', async () => {
+    const plaintext = randomBytes(70_000)
+    const res = await runAge('age', ['-a', '-r', keys.getRecipient('admin')!], plaintext)
+    expect(res.stdout.toString('latin1', 0, 34)).toBe('-----BEGIN AGE ENCRYPTED FILE-----')
+    expect(same(await crypto.decryptWithRole(res.stdout, 'admin'), plaintext)).toBe(true)
+  })
+
   it('JS decrypts with identities made by age-keygen', async () => {
     const gen = await runAge('age-keygen', [])
     const identity = gen.stdout.toString().split('\n').find(l => l.startsWith('AGE-SECRET-KEY-1'))!

@@ -5,7 +5,9 @@
  * `wrapFileKey` / `unwrapFileKey` shape as `age-encryption`'s interfaces.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
+import { dearmor, isArmored } from './armor.js'
 import { decodeBase64, encodeBase64 } from './base64.js'
+import { AgeFormatError } from './format-error.js'
 
 /** One recipient stanza of an age header. */
 export interface Stanza {
@@ -26,17 +28,8 @@ export interface Identity {
   unwrapFileKey(stanzas: Stanza[]): Uint8Array | null | Promise<Uint8Array | null>
 }
 
-/** Why an age file could not be read; mapped to chorus errors by the caller. */
-export type AgeFailure = 'header' | 'no match' | 'hmac' | 'payload'
-
-/** A decryption failure with the CCTV category it belongs to. */
-export class AgeFormatError extends Error {
-  readonly failure: AgeFailure
-  constructor (failure: AgeFailure, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.failure = failure
-  }
-}
+export { AgeFormatError } from './format-error.js'
+export type { AgeFailure } from './format-error.js'
 
 export const CHUNK_SIZE = 64 * 1024
 const TAG_SIZE = 16
@@ -222,10 +215,11 @@ export async function encryptFile (plaintext: Uint8Array, recipients: Recipient[
 
 /**
  * Decrypts an age v1 file with the first identity that unwraps the file
- * key. All or nothing: no plaintext is returned unless every chunk
+ * key; ASCII-armored files are accepted too. All or nothing: no plaintext is returned unless every chunk
  * authenticates. Throws {@link AgeFormatError}.
  */
 export async function decryptFile (file: Uint8Array, identities: Identity[], progress: Progress): Promise<Uint8Array> {
+  if (isArmored(file)) file = dearmor(file)
   const { stanzas, macInput, mac, payloadStart } = parseHeader(file)
   const fileKey = await unwrap(stanzas, identities)
   progress.check()
@@ -257,7 +251,7 @@ export async function unwrap (stanzas: Stanza[], identities: Identity[]): Promis
 }
 
 async function decryptPayload (payload: Uint8Array, fileKey: Uint8Array, progress: Progress): Promise<Uint8Array> {
-  if (payload.length < NONCE_SIZE) throw new AgeFormatError('payload', 'age payload truncated: missing nonce')
+  if (payload.length < NONCE_SIZE) throw new AgeFormatError('header', 'age file truncated: missing payload nonce')
   const key = hkdf32(fileKey, payload.subarray(0, NONCE_SIZE), PAYLOAD_LABEL)
   const ct = payload.subarray(NONCE_SIZE)
   if (ct.length < TAG_SIZE) throw new AgeFormatError('payload', 'age payload truncated: no chunk')
