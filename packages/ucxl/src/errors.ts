@@ -1,4 +1,5 @@
 import type { ChorusErrorOptions } from '@chorus-dht/types'
+import { MAX_ADDRESS_LENGTH } from './constants.js'
 
 export { InvalidParametersError } from '@chorus-dht/types'
 
@@ -9,8 +10,11 @@ export { InvalidParametersError } from '@chorus-dht/types'
  */
 export type UcxlField = 'scheme' | 'agent' | 'role' | 'project' | 'task' | 'temporal_segment' | 'path'
 
-/** The longest `raw` kept in an error, so a huge input never ends up in logs whole. */
-const MAX_RAW_IN_ERROR = 256
+/**
+ * The longest `raw` kept in an error: every address of legal length is kept
+ * whole, and a huge input never ends up in logs whole.
+ */
+const MAX_RAW_IN_ERROR = MAX_ADDRESS_LENGTH
 
 function clip (raw: string): string {
   return raw.length > MAX_RAW_IN_ERROR ? `${raw.slice(0, MAX_RAW_IN_ERROR)}…` : raw
@@ -31,7 +35,7 @@ export class InvalidUcxlAddressError extends Error {
   readonly field: UcxlField
   /** What is wrong with it, without the surrounding text. */
   readonly reason: string
-  /** The offending input (clipped to 256 characters plus `…` when longer). */
+  /** The offending input (clipped to `MAX_ADDRESS_LENGTH` characters plus `…` when longer). */
   readonly raw: string
 
   constructor (field: UcxlField, reason: string, raw: string, options?: ChorusErrorOptions) {

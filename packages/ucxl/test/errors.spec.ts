@@ -32,7 +32,9 @@ describe('InvalidUcxlAddressError', () => {
 
   it('clips a long raw so huge inputs do not end up in messages whole', () => {
     const err = new InvalidUcxlAddressError('scheme', 'too long', 'x'.repeat(10_000))
-    expect(err.raw).toBe(`${'x'.repeat(256)}…`)
-    expect(err.message.length).toBeLessThan(400)
+    expect(err.raw).toBe(`${'x'.repeat(2048)}…`)
+    expect(err.message.length).toBeLessThan(2200)
+    const legal = `ucxl://a:b@c:d/*^/${'p'.repeat(2000)}`
+    expect(new InvalidUcxlAddressError('path', 'bad', legal).raw).toBe(legal)
   })
 })
