@@ -28,16 +28,21 @@
  * ```
  */
 
+import { DefaultHybridDHT } from './hybrid-dht.js'
 import { DefaultMockDHT } from './mock-dht.js'
 import { DefaultMockNetwork } from './mock-network.js'
 import type {
-  Clock, ComponentLogger, DHT, PeerInfo, RandomSource, RecordSelector, RecordValidator, ServiceStatus
+  AbortOptions, BackendHealth, BackendKind, Clock, ComponentLogger, DHT, PeerInfo, RandomSource, RecordSelector,
+  RecordValidator, ServiceStatus
 } from '@chorus-dht/types'
+import type { Datastore } from 'interface-datastore'
 
 export * from './constants.js'
 export * from './errors.js'
 export { mathRandom, mulberry32, seededRandom } from './random.js'
 export { mergePolicies, namespaceOf, selectRecord, validateRecord } from './record-policy.js'
+export { HYBRID_ENV, hybridConfigFromEnv, parseBoolean, parseDuration } from './env.js'
+export { probeKey, probeRecordPolicy } from './probe.js'
 
 /** Message-delivery conditions of a {@link MockNetwork}, changeable at run time. */
 export interface MockNetworkConditions {
@@ -198,4 +203,159 @@ export interface MockDHT extends DHT {
  */
 export function mockDHT (init: MockDHTInit = {}): (components?: MockDHTComponents) => MockDHT {
   return (components = {}) => new DefaultMockDHT(components, init)
+}
+
+/** Options of {@link hybridDHT}. */
+export interface HybridDHTInit {
+  /**
+   * Start on the real backend. When false the mock is the only backend in
+   * use (nothing is journaled) until `switchBackend('real')`.
+   * @default false
+   */
+  useRealDHT?: boolean
+  /**
+   * Bootstrap multiaddrs of the real DHT. The hybrid does not dial: it
+   * receives an already built real DHT, so the app hands these to that DHT's
+   * own init; they are kept in `config` so one environment parse configures both.
+   * @default []
+   */
+  bootstrapNodes?: string[]
+  /**
+   * When a call to the real backend fails, run it on the mock instead (writes
+   * are journaled), and after `maxConsecutiveFailures` switch to the mock
+   * until a probe succeeds. When false, real-backend errors reach the caller.
+   * @default true
+   */
+  fallbackOnError?: boolean
+  /**
+   * Interval between health probes, ms.
+   * @default 30000
+   */
+  healthCheckInterval?: number
+  /**
+   * Consecutive failures (calls or probes) that mark a backend `failed`;
+   * for the real backend that triggers the failover to the mock.
+   * @default 3
+   */
+  maxConsecutiveFailures?: number
+  /**
+   * Selectors by namespace, the same as the backends use. Replay uses them
+   * to decide between a journaled record and the one the real DHT holds;
+   * without a selector for its namespace, a journaled record overwrites.
+   * @default {}
+   */
+  selectors?: Record<string, RecordSelector>
+  /**
+   * Default timeout of every public operation, ms.
+   * @default 30000
+   */
+  timeout?: number
+  /**
+   * Timeout of one call to a backend, ms; shorter than `timeout` so a
+   * fallback to the mock still has time.
+   * @default 10000
+   */
+  backendTimeout?: number
+  /**
+   * Timeout of one health probe (put + get), ms.
+   * @default 10000
+   */
+  probeTimeout?: number
+  /**
+   * A successful probe slower than this marks the backend `degraded`, ms.
+   * @default 2000
+   */
+  degradedLatency?: number
+  /**
+   * Datastore key prefix of the persisted journal.
+   * @default '/chorus-hybrid/journal'
+   */
+  journalPrefix?: string
+}
+
+/** The hybrid's resolved configuration. */
+export type HybridConfig = Omit<Required<HybridDHTInit>, 'selectors'>
+
+/** What {@link hybridConfigFromEnv} can read from the environment. */
+export type HybridEnvConfig = Pick<HybridDHTInit, 'useRealDHT' | 'bootstrapNodes' | 'fallbackOnError' | 'healthCheckInterval' | 'maxConsecutiveFailures'>
+
+/** Collaborators of a {@link HybridDHT}. */
+export interface HybridDHTComponents {
+  /** The real DHT (dht-core's libp2p node). The hybrid starts and stops it. */
+  real: DHT
+  /** The fallback DHT (usually a MockDHT). The hybrid starts and stops it. */
+  mock: DHT
+  /** Where the write journal is persisted; without it the journal lives in memory only. */
+  datastore?: Datastore
+  /** @default a silent logger */
+  logger?: ComponentLogger
+  /** Source of time for health records and latency. @default Date */
+  clock?: Clock
+}
+
+/** Per-backend operation counters. */
+export interface BackendMetrics {
+  /** Calls made to the backend (operations, probes excluded). */
+  operations: number
+  /** Calls that failed for a backend reason (not NotFound / InvalidParameters / the caller's abort). */
+  errors: number
+  /** Mean latency of those calls, ms. */
+  averageLatency: number
+  /** `name: message` of the last backend error. */
+  lastError?: string
+}
+
+/**
+ * A real and a mock DHT behind one `DHT` contract: falls back to the mock
+ * when the real DHT fails, probes it, and replays the writes the mock took
+ * once it is healthy again.
+ */
+export interface HybridDHT extends DHT {
+  /** The backend operations go to now. */
+  readonly activeBackend: BackendKind
+  /** Lifecycle state. */
+  readonly status: ServiceStatus
+  /** The resolved configuration. */
+  readonly config: Readonly<HybridConfig>
+  /** Writes (puts and provides) journaled and not yet replayed to the real backend. */
+  readonly pendingWrites: number
+  /** The SPEC health record of each backend. */
+  getBackendHealth(): Record<BackendKind, BackendHealth>
+  /** Operations, errors and average latency per backend. */
+  getMetrics(): Record<BackendKind, BackendMetrics>
+  /**
+   * Probes now (the mock, and the real backend when in use) and, when the
+   * real one is healthy, replays the journal and switches back to it. The
+   * periodic health loop calls this every `healthCheckInterval`.
+   */
+  checkHealth(options?: AbortOptions): Promise<Record<BackendKind, BackendHealth>>
+  /**
+   * Overrides the backend. `'mock'` stays until `switchBackend('real')`
+   * (writes are journaled if the real backend is in use). `'real'` starts the
+   * real backend if needed and replays the journal first; it rejects (and
+   * stays put) when that replay fails. Automatic failover still applies.
+   */
+  switchBackend(kind: BackendKind, options?: AbortOptions): Promise<void>
+}
+
+/**
+ * The HybridDHT factory, in the same shape as {@link mockDHT}:
+ * `hybridDHT(init)(components)`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryDatastore } from 'datastore-core'
+ * import { hybridConfigFromEnv, hybridDHT, mergePolicies, mockDHT, probeRecordPolicy } from '@chorus-dht/hybrid-mock'
+ *
+ * const policy = mergePolicies(myPolicy, probeRecordPolicy)
+ * const dht = hybridDHT({ ...hybridConfigFromEnv(), selectors: policy.selectors })({
+ *   real: realDht, // e.g. dht-core's node, configured with `policy`
+ *   mock: mockDHT(policy)(),
+ *   datastore: new MemoryDatastore()
+ * })
+ * await dht.start()
+ * ```
+ */
+export function hybridDHT (init: HybridDHTInit = {}): (components: HybridDHTComponents) => HybridDHT {
+  return (components) => new DefaultHybridDHT(components, init)
 }
