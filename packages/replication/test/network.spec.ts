@@ -1,0 +1,171 @@
+import { createTestNetwork } from '@chorus-dht/dht-core/testing'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { DEFAULT_CLEANUP_INTERVAL, DEFAULT_REPROVIDE_INTERVAL, replicationManager } from '../src/index.js'
+import { bytes, spyDHT } from './fixtures/mock.js'
+import type { ReplicationManager } from '../src/index.js'
+import type { ChorusDHT } from '@chorus-dht/dht-core'
+import type { TestNetwork } from '@chorus-dht/dht-core/testing'
+
+// 12 dht-core nodes over the libp2p memory transport. A bucket size of 3
+// makes a put reach the 3 closest peers (4 copies with the writer's own),
+// as in a network much larger than the replication factor.
+const NODES = 12
+let net: TestNetwork
+let managers: ReplicationManager[] = []
+
+/** Waits for a condition, polling, with a deadline (never a fixed sleep). */
+async function until (cond: () => boolean | Promise<boolean>, what: string, timeout = 30_000): Promise<void> {
+  const deadline = Date.now() + timeout
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+}
+
+const running = (): ChorusDHT[] => net.nodes.filter(n => n.isStarted())
+const node = (id: string): ChorusDHT => net.nodes.find(n => n.peerId === id)!
+
+/**
+ * Stops nodes and drops them from the survivors' routing tables. js kad-dht
+ * only evicts a dead contact when its bucket overflows, so in a 12-node
+ * network the survivors would keep looking the dead peers up; a long-lived
+ * network learns the same thing over time.
+ */
+async function stopNodes (ids: string[]): Promise<void> {
+  for (const id of ids) await node(id).stop()
+  for (const n of running()) {
+    for (const id of ids) await (n.libp2p.services.dht as any).routingTable.remove(peerIdFromString(id))
+  }
+}
+
+/** Which running nodes hold `key`, asked by an independent node. */
+async function holdersOf (key: string, asker: ChorusDHT): Promise<string[]> {
+  const out: string[] = []
+  for (const n of running()) {
+    if (await asker.getValueFromPeer(n.peerId, key) !== undefined) out.push(n.peerId)
+  }
+  return out.sort()
+}
+
+beforeAll(async () => {
+  net = await createTestNetwork(NODES, {
+    validators: { CHORUS: () => {} },
+    selectors: { CHORUS: () => 0 },
+    kadDHT: { kBucketSize: 3 }
+  }, { minRoutingTableSize: 3 })
+})
+
+afterEach(async () => {
+  for (const m of managers) await m.stop()
+  managers = []
+  vi.useRealTimers()
+})
+
+afterAll(async () => {
+  await net?.stop()
+})
+
+describe(`replication on ${NODES} dht-core nodes`, () => {
+  it('measures a healthy key, sees it degrade when holders stop, and repairs it on the remaining peers', async () => {
+    const key = '/CHORUS/replication/repair'
+    const writer = net.nodes[0]
+    const put = await writer.putValue(key, bytes('repair me'))
+    expect(put.remotePeers).toBe(3)
+    const holders = [writer.peerId, ...put.peers].sort()
+
+    const m = replicationManager({ repairBackoff: 200, maxRepairBackoff: 2_000 })({ dht: writer })
+    managers.push(m)
+    await m.start()
+    const first = await m.addContent(key, 9, 1)
+    expect(first).toMatchObject({ health: 'healthy', actualReplicas: 4, targetReplicas: 3 })
+    expect([...first.replicationNodes].sort()).toEqual(holders)
+
+    const victims = put.peers.slice(0, 2)
+    await stopNodes(victims)
+    // measure without letting the repair run first
+    const degraded = await replicationManager({ enableAutoReplication: false })({ dht: writer })
+    managers.push(degraded)
+    await degraded.start()
+    const measured = await degraded.addContent(key, 9)
+    expect(measured).toMatchObject({ health: 'degraded', actualReplicas: 2 })
+    expect([...measured.replicationNodes].sort()).toEqual(holders.filter(p => !victims.includes(p)))
+
+    expect((await m.checkReplication(key)).health).toBe('degraded')
+    await until(() => m.getReplicationStatus(key).health === 'healthy', 'the repair')
+    const healed = m.getReplicationStatus(key)
+    expect(healed.actualReplicas).toBeGreaterThanOrEqual(3)
+    expect(healed.replicationNodes.some(p => victims.includes(p))).toBe(false)
+    // the measurement agrees with an independent node's view
+    const asker = running().find(n => n.peerId !== writer.peerId)!
+    expect([...healed.replicationNodes].sort()).toEqual(await holdersOf(key, asker))
+
+    const metrics = m.getMetrics()
+    expect(metrics.repairs).toBeGreaterThanOrEqual(1)
+    // the first announcement plus one per repair
+    expect(metrics.successfulReplications).toBe(1 + metrics.repairs)
+    expect(metrics).toMatchObject({ failedReplications: 0, healthyKeys: 1, degradedKeys: 0, criticalKeys: 0, totalKeys: 1 })
+  })
+
+  it('turns critical when every holder stops, and does not count a repair without a copy', async () => {
+    const key = '/CHORUS/replication/critical'
+    const writer = running()[1]
+    const put = await writer.putValue(key, bytes('gone soon'))
+    const holders = [writer.peerId, ...put.peers]
+    const watcher = running().find(n => !holders.includes(n.peerId))!
+    const m = replicationManager({ repairBackoff: 60_000 })({ dht: watcher })
+    managers.push(m)
+    await m.start()
+    expect((await m.addContent(key, 9)).health).toBe('healthy')
+
+    await stopNodes(holders)
+    const status = await m.checkReplication(key)
+    expect(status).toMatchObject({ health: 'critical', actualReplicas: 0, replicationNodes: [] })
+    await until(() => m.getMetrics().failedReplications >= 1, 'the failed repair attempt')
+    expect(m.getMetrics()).toMatchObject({ repairs: 0, criticalKeys: 1 })
+    expect(m.getReplicationStatus(key).health).toBe('critical')
+  })
+
+  it('reprovides at the interval, stops reproviding removed content, and cleans up stale providers (controlled time)', async () => {
+    const writer = running()[0]
+    const spy = spyDHT(writer)
+    let now = 1_000_000
+    const clock = { now: () => now }
+    // only the manager's intervals are fake; the network runs in real time
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const m = replicationManager({ checkInterval: 2 ** 31 - 1, enableAutoReplication: false })({ dht: spy, clock })
+    managers.push(m)
+    await m.start()
+    const keep = '/CHORUS/replication/keep'
+    const drop = '/CHORUS/replication/drop'
+    const put = await writer.putValue(keep, bytes('keep'))
+    await writer.putValue(drop, bytes('drop'))
+    await m.addContent(keep, 1, 1)
+    await m.addContent(drop, 1, 2)
+    spy.provided.length = 0
+
+    await vi.advanceTimersByTimeAsync(DEFAULT_REPROVIDE_INTERVAL)
+    await until(() => m.getMetrics().lastReprovideTime === now, 'the first reprovide round')
+    expect(spy.provided).toEqual([drop, keep])
+    expect(m.getMetrics().reprovideOperations).toBe(2)
+
+    m.removeContent(drop)
+    spy.provided.length = 0
+    now += 1
+    await vi.advanceTimersByTimeAsync(DEFAULT_REPROVIDE_INTERVAL)
+    await until(() => m.getMetrics().lastReprovideTime === now, 'the second reprovide round')
+    expect(spy.provided).toEqual([keep])
+
+    // a holder of `keep` stops; a day later the others are confirmed again, it is not
+    const total = m.getMetrics().totalProviders
+    await stopNodes([put.peers[0]])
+    now += 25 * 3600_000
+    expect((await m.checkReplication(keep)).replicationNodes).not.toContain(put.peers[0])
+    expect(m.getMetrics().totalProviders).toBe(total)
+    await vi.advanceTimersByTimeAsync(DEFAULT_CLEANUP_INTERVAL)
+    await until(() => m.getMetrics().lastCleanupTime === now, 'the cleanup')
+    expect(m.getMetrics().totalProviders).toBe(total - 1)
+    expect((await m.findProviders(keep)).map(p => p.peerId)).not.toContain(put.peers[0])
+    expect(m.getMetrics()).toMatchObject({ reprovideOperations: 3, successfulReplications: 5, failedReplications: 0, totalKeys: 1 })
+  })
+})
