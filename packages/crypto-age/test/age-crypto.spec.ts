@@ -120,6 +120,24 @@ describe('AgeCrypto', () => {
     await expect(rotated.decryptWithPrivateKey(again, pairs.admin.privateKey)).rejects.toMatchObject({ name: 'AccessDeniedError' })
   })
 
+  it('handles a 64 MiB payload holding little more than input and output', async () => {
+    const { crypto } = await setup(['admin', 'observer'])
+    const size = 64 * 1024 * 1024
+    const plaintext = new Uint8Array(size)
+    // A cheap non-constant pattern; randomness is not what is tested here.
+    for (let i = 0; i < size; i += 4096) plaintext[i] = i >>> 12
+    const before = process.memoryUsage().arrayBuffers
+    const sealed = await crypto.encryptForMultipleRoles(plaintext, ['admin', 'observer'])
+    const afterEncrypt = process.memoryUsage().arrayBuffers
+    expect(sealed.length).toBeGreaterThan(size + 1024 * 16)
+    const opened = await crypto.decryptWithRole(sealed, 'observer')
+    const afterDecrypt = process.memoryUsage().arrayBuffers
+    expect(Buffer.compare(Buffer.from(opened.buffer, opened.byteOffset, opened.length), Buffer.from(plaintext.buffer))).toBe(0)
+    // Each step adds about one payload (its output); allow slack for chunks not yet collected.
+    expect(afterEncrypt - before).toBeLessThan(2 * size)
+    expect(afterDecrypt - afterEncrypt).toBeLessThan(2 * size)
+  })
+
   it('honours an aborted signal', async () => {
     const { crypto } = await setup(['admin'])
     const ac = new AbortController()

