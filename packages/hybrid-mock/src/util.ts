@@ -17,11 +17,24 @@ export function compareDistance (target: Uint8Array, a: Uint8Array, b: Uint8Arra
   return 0
 }
 
+const peerIdCache = new Map<string, Uint8Array>()
+
+/** kadId of a peer id, memoised (peer ids repeat on every query; the cache is bounded). */
+function peerKadId (id: string): Uint8Array {
+  let kid = peerIdCache.get(id)
+  if (kid == null) {
+    if (peerIdCache.size >= 10_000) peerIdCache.clear()
+    kid = kadId(id)
+    peerIdCache.set(id, kid)
+  }
+  return kid
+}
+
 /** Sorts peer ids by XOR distance of their sha256 to the sha256 of `key`, closest first. */
 export function sortByDistance (key: string, peerIds: string[]): string[] {
   const target = kadId(key)
   return peerIds
-    .map((id) => ({ id, kid: kadId(id) }))
+    .map((id) => ({ id, kid: peerKadId(id) }))
     .sort((x, y) => compareDistance(target, x.kid, y.kid) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
     .map((p) => p.id)
 }
