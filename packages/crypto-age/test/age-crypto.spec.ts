@@ -1,3 +1,4 @@
+import { Decrypter, Encrypter, generateHybridIdentity, identityToRecipient } from 'age-encryption'
 import { describe, expect, it } from 'vitest'
 import { createAgeCrypto, createRoleRegistry } from '../src/index.js'
 import type { AgeCrypto } from '../src/index.js'
@@ -136,6 +137,37 @@ describe('AgeCrypto', () => {
     // Each step adds about one payload (its output); allow slack for chunks not yet collected.
     expect(afterEncrypt - before).toBeLessThan(2 * size)
     expect(afterDecrypt - afterEncrypt).toBeLessThan(2 * size)
+  })
+
+  it('interoperates with age-encryption in both directions', async () => {
+    const { crypto, pairs } = await setup(['admin'])
+    const sealed = await crypto.encryptForMultipleRoles(new Uint8Array(70_000).fill(7), ['observer', 'admin'])
+    const d = new Decrypter()
+    d.addIdentity(pairs.admin.privateKey)
+    expect(Buffer.from(await d.decrypt(sealed)).equals(Buffer.alloc(70_000, 7))).toBe(true)
+    const e = new Encrypter()
+    e.addRecipient(pairs.observer.publicKey)
+    e.addRecipient(pairs.admin.publicKey)
+    expect(await crypto.decrypt(await e.encrypt('from typage'))).toEqual(enc.encode('from typage'))
+  })
+
+  it('encrypts to post-quantum hybrid recipients (age1pq1…) beside X25519 ones', async () => {
+    const pqIdentity = await generateHybridIdentity()
+    const pqRecipient = await identityToRecipient(pqIdentity)
+    const { pairs } = await setup([])
+    const crypto = createAgeCrypto({
+      roles,
+      keys: { recipients: { admin: pqRecipient, observer: pairs.observer.publicKey }, identities: { admin: pqIdentity } }
+    })
+    crypto.validateAgeKey(pqRecipient, 'public')
+    crypto.validateAgeKey(pqIdentity, 'private')
+    const sealed = await crypto.encryptForMultipleRoles(enc.encode('quantum'), ['admin', 'observer'])
+    expect(Buffer.from(sealed).toString('latin1', 0, 200)).toMatch(/\n-> mlkem768x25519 /)
+    expect(await crypto.decryptWithRole(sealed, 'admin')).toEqual(enc.encode('quantum'))
+    expect(await crypto.decryptWithPrivateKey(sealed, pairs.observer.privateKey)).toEqual(enc.encode('quantum'))
+    const d = new Decrypter()
+    d.addIdentity(pqIdentity)
+    expect(await d.decrypt(sealed, 'text')).toBe('quantum')
   })
 
   it('honours an aborted signal', async () => {
