@@ -13,6 +13,7 @@ import {
   DEFAULT_LISTEN,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CONSECUTIVE_FAILURES,
   DEFAULT_REPLICATION_FACTOR,
   DEFAULT_REQUEST_TIMEOUT,
   DEFAULT_ROLE,
@@ -72,7 +73,8 @@ export const fileConfigSchema = z.object({
   dht: z.object({
     useRealDHT: z.boolean().optional(),
     fallbackOnError: z.boolean().optional(),
-    healthCheckInterval: duration.positive().optional()
+    healthCheckInterval: duration.positive().optional(),
+    maxConsecutiveFailures: z.number().int().positive().optional()
   }).strict().optional(),
   replication: z.object({
     enabled: z.boolean().optional(),
@@ -132,6 +134,7 @@ export interface NodeConfig {
     useRealDHT: boolean
     fallbackOnError: boolean
     healthCheckInterval: number
+    maxConsecutiveFailures: number
   }
   replication: {
     enabled: boolean
@@ -204,6 +207,7 @@ export const ENV_VARS: EnvVarSpec[] = [
   { name: 'CHORUS_USE_REAL_DHT', key: 'dht.useRealDHT', kind: 'bool', description: 'use the libp2p DHT (false: mock only)' },
   { name: 'CHORUS_FALLBACK_ON_ERROR', key: 'dht.fallbackOnError', kind: 'bool', description: 'fall back to the mock when the real DHT fails' },
   { name: 'CHORUS_HEALTH_CHECK_INTERVAL', key: 'dht.healthCheckInterval', kind: 'duration', description: 'hybrid DHT probe interval' },
+  { name: 'CHORUS_MAX_CONSECUTIVE_FAILURES', key: 'dht.maxConsecutiveFailures', kind: 'int', description: 'failures that switch the hybrid DHT to the mock' },
   { name: 'CHORUS_REPLICATION', key: 'replication.enabled', kind: 'bool', description: 'run the replication manager' },
   { name: 'CHORUS_REPLICATION_FACTOR', key: 'replication.factor', kind: 'int', description: 'target replicas per record' },
   { name: 'CHORUS_MAX_RECORD_SIZE', key: 'storage.maxRecordSize', kind: 'int', description: 'largest record, bytes' },
@@ -442,7 +446,8 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<NodeConfig
     dht: {
       useRealDHT: pick('dht.useRealDHT', true),
       fallbackOnError: pick('dht.fallbackOnError', true),
-      healthCheckInterval: pick('dht.healthCheckInterval', DEFAULT_HEALTH_CHECK_INTERVAL)
+      healthCheckInterval: pick('dht.healthCheckInterval', DEFAULT_HEALTH_CHECK_INTERVAL),
+      maxConsecutiveFailures: pick('dht.maxConsecutiveFailures', DEFAULT_MAX_CONSECUTIVE_FAILURES)
     },
     replication: {
       enabled: pick('replication.enabled', true),

@@ -28,6 +28,9 @@ export const DEFAULT_LOG_LEVEL = 'info'
 /** Default health-check interval of the hybrid DHT, ms (SPEC §8). */
 export const DEFAULT_HEALTH_CHECK_INTERVAL = 30_000
 
+/** Default consecutive failures that switch the hybrid DHT to the mock (SPEC §8). */
+export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 3
+
 /** Default replication factor (SPEC §7). */
 export const DEFAULT_REPLICATION_FACTOR = 3
 

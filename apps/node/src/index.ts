@@ -25,4 +25,8 @@ export { loadConfig, parseDuration, resolveBootstrap, fileConfigSchema, ENV_VARS
 export type { NodeConfig, FileConfig, FlagConfig, LoadConfigInit, EnvVarSpec, BootstrapSource, BootstrapInputs } from './config.js'
 export { UCXL_CODES, HttpError, classifyError, errorEnvelope, successEnvelope } from './envelope.js'
 export type { SuccessEnvelope, ErrorEnvelope, UcxlCode } from './envelope.js'
+export { ChorusNode } from './node.js'
+export type { NodeInfo, ReloadResult } from './node.js'
 export { createLogger, componentLogger } from './logger.js'
+export { main } from './cli-main.js'
+export type { CliIO } from './cli-main.js'

@@ -30,20 +30,24 @@ function render (formatter: any, args: any[]): string {
  * with a `component` field.
  */
 export function componentLogger (root: PinoLogger): ComponentLogger {
-  return {
-    forComponent (name: string): Logger {
-      const child = root.child({ component: name })
-      const log = ((formatter: any, ...args: any[]) => {
-        if (child.isLevelEnabled('debug')) child.debug(render(formatter, args))
-      }) as Logger
-      log.error = (formatter: any, ...args: any[]) => {
-        if (child.isLevelEnabled('error')) child.error(render(formatter, args))
-      }
-      log.trace = (formatter: any, ...args: any[]) => {
-        if (child.isLevelEnabled('trace')) child.trace(render(formatter, args))
-      }
-      Object.defineProperty(log, 'enabled', { get: () => child.isLevelEnabled('debug') })
-      return log
+  const make = (name: string): Logger & { newScope(scope: string): Logger } => {
+    const child = root.child({ component: name })
+    const log = ((formatter: any, ...args: any[]) => {
+      if (child.isLevelEnabled('debug')) child.debug(render(formatter, args))
+    }) as Logger & { newScope(scope: string): Logger }
+    // libp2p reports routine events (a failed dial, a closed stream) as
+    // errors; keep those at debug so an info log stays readable
+    const errorLevel = name.startsWith('libp2p') ? 'debug' : 'error'
+    log.error = (formatter: any, ...args: any[]) => {
+      if (child.isLevelEnabled(errorLevel)) child[errorLevel](render(formatter, args))
     }
+    log.trace = (formatter: any, ...args: any[]) => {
+      if (child.isLevelEnabled('trace')) child.trace(render(formatter, args))
+    }
+    // libp2p 3 loggers also scope below themselves
+    log.newScope = (scope: string) => make(`${name}:${scope}`)
+    Object.defineProperty(log, 'enabled', { get: () => child.isLevelEnabled('debug') })
+    return log
   }
+  return { forComponent: make }
 }

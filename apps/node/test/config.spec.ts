@@ -79,7 +79,7 @@ describe('loadConfig', () => {
       env: { CHORUS_USE_REAL_DHT: 'false', CHORUS_FALLBACK_ON_ERROR: '0', CHORUS_HEALTH_CHECK_INTERVAL: '45s' },
       cwd: dir
     })
-    expect(c.dht).toEqual({ useRealDHT: false, fallbackOnError: false, healthCheckInterval: 45_000 })
+    expect(c.dht).toEqual({ useRealDHT: false, fallbackOnError: false, healthCheckInterval: 45_000, maxConsecutiveFailures: 3 })
   })
 
   it('names the key of a bad value', async () => {

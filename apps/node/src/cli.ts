@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Must run before any libp2p code: Node 20 lacks Promise.withResolvers.
+import '@chorus-dht/dht-core/polyfill'
+import { main, processIO } from './cli-main.js'
+
+const code = await main(process.argv.slice(2), processIO())
+process.exitCode = code

@@ -1,0 +1,404 @@
+import { createAgeCrypto, createKeyStore, createRoleRegistry, loadRolesFile } from '@chorus-dht/crypto-age'
+import { chorusRecordPolicy, createEncryptedStorage, fileAuditSink, signerFromPrivateKey } from '@chorus-dht/encrypted-storage'
+import { replicationManager } from '@chorus-dht/replication'
+import { headKey, versionKey } from '@chorus-dht/ucxl'
+import { NamespaceDatastore } from 'datastore-core'
+import { LevelDatastore } from 'datastore-level'
+import { Key } from 'interface-datastore'
+import { apiRoutes } from './api.js'
+import { createDhtLayer } from './dht-layer.js'
+import type { DhtLayer } from './dht-layer.js'
+import { resolveBootstrap, readStructuredFile } from './config.js'
+import type { NodeConfig } from './config.js'
+import { dataDirLayout, ensureDataDir, loadOrCreatePeerKey, removeRuntimeInfo, writeRuntimeInfo } from './data-dir.js'
+import type { DataDirLayout } from './data-dir.js'
+import { ConfigError } from './errors.js'
+import { ApiServer } from './http-server.js'
+import { componentLogger } from './logger.js'
+import { counter, gauge, processMetrics, renderPrometheus } from './metrics.js'
+import type { MetricFamily } from './metrics.js'
+import type { ChainedAuditSink, EncryptedStorage } from '@chorus-dht/encrypted-storage'
+import type { KeyStore } from '@chorus-dht/crypto-age'
+import type { ReplicationManager } from '@chorus-dht/replication'
+import type { ComponentLogger, RoleDefinition, RoleRegistry, ServiceStatus, UCXLMetadata } from '@chorus-dht/types'
+import type { Logger as PinoLogger } from 'pino'
+
+/** What `start()` reports. */
+export interface NodeInfo {
+  peerId: string
+  multiaddrs: string[]
+  api: string
+  dataDir: string
+  backend: string
+}
+
+/** What a SIGHUP reload changed. */
+export interface ReloadResult {
+  roles: number
+  bootstrap: string[]
+  bootstrapSource: string
+  dialed: number
+}
+
+/** A stage of shutdown, in order. */
+type Stage = [name: string, stop: () => Promise<void>]
+
+/**
+ * The reference node: wires the data directory, the role keystore, age
+ * crypto, the hybrid DHT (dht-core + MockDHT), encrypted storage,
+ * replication and the HTTP API together.
+ */
+export class ChorusNode {
+  readonly config: NodeConfig
+  private readonly log: PinoLogger
+  private readonly components: ComponentLogger
+  private readonly layout: DataDirLayout
+  private state: ServiceStatus = 'stopped'
+  private startedAt = 0
+  private registry: RoleRegistry = createRoleRegistry()
+  private datastore?: LevelDatastore
+  private keystore?: KeyStore
+  private dht?: DhtLayer
+  private storage?: EncryptedStorage
+  private audit?: ChainedAuditSink
+  private replication?: ReplicationManager
+  private apiUrl = ''
+  private peerId = ''
+  private readonly requestCounts = new Map<number, number>()
+
+  constructor (config: NodeConfig, logger: PinoLogger) {
+    this.config = config
+    this.log = logger
+    this.components = componentLogger(logger)
+    this.layout = dataDirLayout(config.dataDir)
+  }
+
+  /** A role registry whose table can be swapped on reload. */
+  private readonly roles: RoleRegistry = {
+    get: r => this.registry.get(r),
+    has: r => this.registry.has(r),
+    list: () => this.registry.list(),
+    recipientsFor: r => this.registry.recipientsFor(r),
+    canDecrypt: (reader, creator) => this.registry.canDecrypt(reader, creator),
+    canMakeDecisions: r => this.registry.canMakeDecisions(r),
+    isAdminRole: r => this.registry.isAdminRole(r),
+    canStore: r => this.registry.canStore(r)
+  }
+
+  private async loadRoles (): Promise<RoleRegistry> {
+    let extra: RoleDefinition[] = []
+    if (this.config.rolesFile != null) {
+      try {
+        extra = await loadRolesFile(this.config.rolesFile)
+      } catch (err: any) {
+        throw new ConfigError('rolesFile', `${this.config.rolesFile}: ${err.message}`, { cause: err })
+      }
+    }
+    try {
+      return createRoleRegistry({ roles: extra })
+    } catch (err: any) {
+      throw new ConfigError('rolesFile', err.message, { cause: err })
+    }
+  }
+
+  /** Starts every part in dependency order; on failure, stops what was started. */
+  async start (): Promise<NodeInfo> {
+    if (this.state !== 'stopped') throw new Error(`node is ${this.state}`)
+    this.state = 'starting'
+    const stages: Stage[] = []
+    try {
+      await this.startParts(stages)
+    } catch (err) {
+      this.stages = stages
+      this.state = 'started'
+      await this.stop().catch(e => { this.log.error({ err: e }, 'cleanup after failed start') })
+      throw err
+    }
+    this.stages = stages
+    this.state = 'started'
+    return this.info()
+  }
+
+  private stages: Stage[] = []
+
+  private async startParts (stages: Stage[]): Promise<void> {
+    const config = this.config
+    await ensureDataDir(this.layout)
+
+    this.registry = await this.loadRoles()
+    for (const role of config.roles) {
+      if (!this.registry.has(role)) throw new ConfigError(role === config.role ? 'role' : 'roles', `unknown role ${role}`)
+    }
+
+    const key = await loadOrCreatePeerKey(this.layout.peerKey)
+    this.peerId = key.peerId
+    if (key.created) this.log.info({ peerId: key.peerId }, 'created a new peer key at %s', this.layout.peerKey)
+
+    const keystore = createKeyStore({ logger: this.components }, { directory: config.keysDir, passphrase: config.keyPassphrase })
+    await keystore.init()
+    for (const role of config.roles) {
+      if (keystore.getIdentities(role).length === 0) {
+        const info = await keystore.generateRoleKey(role)
+        this.log.info({ role, recipient: info.recipient }, 'generated a key for role %s', role)
+      }
+    }
+    this.keystore = keystore
+
+    const datastore = new LevelDatastore(this.layout.datastore)
+    try {
+      await datastore.open()
+    } catch (err: any) {
+      throw new Error(`cannot open the datastore ${this.layout.datastore}${/lock/i.test(String(err?.cause?.message ?? err.message)) ? ' (is another node running on this data directory?)' : ''}: ${err.message}`, { cause: err })
+    }
+    this.datastore = datastore
+    stages.push(['datastore', async () => { await datastore.close() }])
+
+    const crypto = createAgeCrypto({ roles: this.roles, keys: keystore, logger: this.components })
+    const policy = chorusRecordPolicy({ maxRecordSize: config.storage.maxRecordSize })
+
+    const dht = await createDhtLayer({
+      config,
+      privateKey: key.privateKey,
+      peerId: key.peerId,
+      datastore: new NamespaceDatastore(datastore, new Key('/libp2p')),
+      journal: new NamespaceDatastore(datastore, new Key('/hybrid')),
+      policy,
+      logger: this.components
+    })
+    this.dht = dht
+    stages.push(['dht', async () => { await dht.stop() }])
+    await dht.start()
+
+    const audit = fileAuditSink(this.layout.audit)
+    this.audit = audit
+    stages.push(['audit', async () => { await audit.close() }])
+
+    const storage = createEncryptedStorage({
+      dht: dht.dht,
+      crypto,
+      roles: this.roles,
+      signer: signerFromPrivateKey(key.privateKey),
+      datastore: new NamespaceDatastore(datastore, new Key('/storage')),
+      logger: this.components,
+      audit
+    }, {
+      maxRecordSize: config.storage.maxRecordSize,
+      replicationFactor: config.replication.factor
+    })
+    this.storage = storage
+    stages.push(['storage', async () => { await storage.stop() }])
+    await storage.start()
+
+    if (config.replication.enabled) {
+      const replication = replicationManager({ replicationFactor: config.replication.factor })({ dht: dht.dht, logger: this.components })
+      this.replication = replication
+      stages.push(['replication', async () => { await replication.stop() }])
+      await replication.start()
+      void this.trackExistingContent()
+    }
+
+    const server = new ApiServer({
+      routes: apiRoutes({
+        storage,
+        roles: () => this.roles,
+        defaultRole: config.role,
+        heldRoles: () => keystore.listRoles().filter(r => keystore.getIdentities(r).length > 0),
+        status: async () => await this.status(),
+        peers: () => dht.dht.getConnectedPeers(),
+        health: async () => await this.health(),
+        metrics: async () => await this.metrics(),
+        onStored: async m => { await this.track(m) }
+      }),
+      logger: this.log,
+      token: config.api.token,
+      maxBodyBytes: config.api.maxBodyBytes,
+      requestTimeout: config.api.requestTimeout,
+      onResponse: status => { this.requestCounts.set(status, (this.requestCounts.get(status) ?? 0) + 1) }
+    })
+    stages.push(['http', async () => { await server.stop(Math.max(1_000, Math.floor(config.shutdownTimeout / 3))) }])
+    const bound = await server.start(config.api.host, config.api.port)
+    const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host
+    this.apiUrl = `http://${host}:${bound.port}`
+    this.startedAt = Date.now()
+
+    await writeRuntimeInfo(this.layout, {
+      pid: process.pid,
+      peerId: this.peerId,
+      multiaddrs: dht.multiaddrs(),
+      api: this.apiUrl,
+      startedAt: new Date(this.startedAt).toISOString()
+    })
+  }
+
+  /** Registers a stored version (and the head) with the replication manager. */
+  private async track (m: UCXLMetadata): Promise<void> {
+    const replication = this.replication
+    if (replication == null) return
+    const keys = [versionKey(m.address, m.version), headKey(m.address)]
+    for (const k of keys) {
+      // bookkeeping must not fail the store that already succeeded
+      replication.addContent(k, m.size, 1).catch(err => { this.log.warn({ err: err.message, key: k }, 'replication tracking failed') })
+    }
+  }
+
+  /** After a restart, tracks the content of the local index again. */
+  private async trackExistingContent (): Promise<void> {
+    try {
+      const all = await this.storage!.searchContent({ limit: 10_000 })
+      for (const m of all) await this.track(m)
+    } catch (err: any) {
+      this.log.warn({ err: err.message }, 'could not re-track stored content')
+    }
+  }
+
+  /** Peer id, addresses, API URL. */
+  info (): NodeInfo {
+    return {
+      peerId: this.peerId,
+      multiaddrs: this.dht?.multiaddrs() ?? [],
+      api: this.apiUrl,
+      dataDir: this.layout.root,
+      backend: this.dht?.activeBackend() ?? 'none'
+    }
+  }
+
+  /**
+   * Stops in dependency order, each stage bounded: HTTP stops accepting,
+   * replication, storage flush, audit, DHT, datastore.
+   */
+  async stop (): Promise<void> {
+    if (this.state !== 'started') return
+    this.state = 'stopping'
+    const order = ['http', 'replication', 'storage', 'audit', 'dht', 'datastore']
+    const stages = [...this.stages].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))
+    for (const [name, stop] of stages) {
+      const t0 = Date.now()
+      try {
+        await stop()
+        this.log.debug({ stage: name, ms: Date.now() - t0 }, 'stopped %s', name)
+      } catch (err: any) {
+        this.log.error({ err, stage: name }, 'error while stopping %s', name)
+      }
+    }
+    this.stages = []
+    await removeRuntimeInfo(this.layout).catch(() => {})
+    this.state = 'stopped'
+  }
+
+  /** SIGHUP: reloads the roles file and the bootstrap list, dialing new bootstrap peers. */
+  async reload (): Promise<ReloadResult> {
+    const registry = await this.loadRoles()
+    this.registry = registry
+    await this.keystore?.load()
+
+    let fileBootstrap: string[] | undefined
+    if (this.config.configFile != null) {
+      const raw = await readStructuredFile(this.config.configFile, 'config')
+      const p2p = raw.p2p as Record<string, unknown> | undefined
+      fileBootstrap = Array.isArray(p2p?.bootstrap) ? p2p.bootstrap.map(String) : undefined
+    }
+    const envList = process.env.CHORUS_DHT_BOOTSTRAP_NODES
+    const resolved = await resolveBootstrap({
+      flags: this.config.p2p.bootstrapSource === 'assignment' && this.config.assignmentFile == null ? this.config.p2p.bootstrap : undefined,
+      assignmentFile: this.config.assignmentFile,
+      config: fileBootstrap,
+      env: envList != null && envList !== '' ? envList.split(/[,\s]+/).filter(Boolean) : undefined
+    })
+    this.config.p2p.bootstrap = resolved.bootstrap
+    this.config.p2p.bootstrapSource = resolved.source
+    const dialed = await (this.dht?.addBootstrapPeers(resolved.bootstrap) ?? Promise.resolve(0))
+    return { roles: registry.list().length, bootstrap: resolved.bootstrap, bootstrapSource: resolved.source, dialed }
+  }
+
+  /** The live probe: the node is started, the datastore answers and some DHT backend works. */
+  async health (): Promise<{ healthy: boolean, checks: Record<string, unknown> }> {
+    const checks: Record<string, unknown> = { state: this.state }
+    let healthy = this.state === 'started'
+    try {
+      await this.datastore?.has(new Key('/health-probe'))
+      checks.datastore = 'ok'
+    } catch (err: any) {
+      checks.datastore = `failed: ${err.message}`
+      healthy = false
+    }
+    if (this.dht != null) {
+      const d = await this.dht.health()
+      checks.dht = d
+      if (!d.healthy) healthy = false
+    } else {
+      healthy = false
+    }
+    return { healthy, checks }
+  }
+
+  /** The `/status` document. */
+  async status (): Promise<Record<string, unknown>> {
+    const dht = this.dht
+    return {
+      peer_id: this.peerId,
+      agent: this.config.agent,
+      state: this.state,
+      api: this.apiUrl,
+      data_dir: this.layout.root,
+      uptime_ms: this.startedAt > 0 ? Date.now() - this.startedAt : 0,
+      multiaddrs: dht?.multiaddrs() ?? [],
+      roles: {
+        default: this.config.role,
+        held: this.keystore?.listRoles().filter(r => this.keystore!.getIdentities(r).length > 0) ?? [],
+        defined: this.roles.list().map(r => r.name)
+      },
+      dht: dht != null ? await dht.status() : undefined,
+      bootstrap: { source: this.config.p2p.bootstrapSource, peers: this.config.p2p.bootstrap },
+      storage: this.storage?.getMetrics(),
+      replication: this.replication?.getMetrics()
+    }
+  }
+
+  /** Prometheus text: storage, replication, DHT, HTTP, process. */
+  async metrics (): Promise<string> {
+    const families: MetricFamily[] = []
+    const s = this.storage?.getMetrics()
+    if (s != null) {
+      families.push(
+        counter('chorus_storage_stored_items_total', 'Content versions stored by this node.', s.storedItems),
+        counter('chorus_storage_retrieved_items_total', 'Content retrievals served.', s.retrievedItems),
+        counter('chorus_storage_cache_hits_total', 'Retrievals answered from the cache.', s.cacheHits),
+        counter('chorus_storage_cache_misses_total', 'Retrievals that missed the cache.', s.cacheMisses),
+        counter('chorus_storage_encryption_ops_total', 'Encryptions.', s.encryptionOps),
+        counter('chorus_storage_decryption_ops_total', 'Decryptions.', s.decryptionOps),
+        counter('chorus_storage_errors_total', 'Failed stores and retrievals.', s.errors),
+        gauge('chorus_storage_average_store_ms', 'Average store time, ms.', s.averageStoreTime),
+        gauge('chorus_storage_average_retrieve_ms', 'Average retrieve time, ms.', s.averageRetrieveTime),
+        gauge('chorus_storage_cache_entries', 'Entries in the content cache.', s.cacheEntries),
+        gauge('chorus_storage_cache_bytes', 'Bytes in the content cache.', s.cacheBytes)
+      )
+    }
+    const r = this.replication?.getMetrics()
+    if (r != null) {
+      families.push(
+        gauge('chorus_replication_keys', 'Keys tracked by the replication manager.', r.totalKeys),
+        gauge('chorus_replication_providers', 'Providers known over all keys.', r.totalProviders),
+        counter('chorus_replication_reprovide_operations_total', 'Reprovide operations.', r.reprovideOperations),
+        counter('chorus_replication_successful_total', 'Successful replications.', r.successfulReplications),
+        counter('chorus_replication_failed_total', 'Failed replications.', r.failedReplications),
+        counter('chorus_replication_repairs_total', 'Repairs of under-replicated keys.', r.repairs),
+        { name: 'chorus_replication_keys_by_health', help: 'Tracked keys by measured health.', type: 'gauge', samples: [
+          { labels: { health: 'healthy' }, value: r.healthyKeys },
+          { labels: { health: 'degraded' }, value: r.degradedKeys },
+          { labels: { health: 'critical' }, value: r.criticalKeys }
+        ] },
+        gauge('chorus_replication_average_replicas', 'Average measured replicas per key.', r.averageReplication)
+      )
+    }
+    if (this.dht != null) families.push(...await this.dht.metrics())
+    families.push({
+      name: 'chorus_http_responses_total',
+      help: 'HTTP API responses by status code.',
+      type: 'counter',
+      samples: [...this.requestCounts.entries()].sort((a, b) => a[0] - b[0]).map(([code, n]) => ({ labels: { code: String(code) }, value: n }))
+    })
+    families.push(...processMetrics(this.startedAt > 0 ? this.startedAt : Date.now()))
+    return renderPrometheus(families)
+  }
+}
+
