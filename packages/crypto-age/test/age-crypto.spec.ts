@@ -66,7 +66,7 @@ describe('AgeCrypto', () => {
     const { crypto } = await setup(['admin'])
     const plaintext = new Uint8Array(200_000).map((_, i) => i % 251)
     const sealed = await crypto.encryptForRole(plaintext, 'admin')
-    expect(await crypto.decrypt(sealed)).toEqual(plaintext)
+    expect(Buffer.from(await crypto.decrypt(sealed)).equals(plaintext)).toBe(true)
     const flipped = sealed.slice()
     flipped[sealed.length - 100] ^= 1
     await expect(crypto.decrypt(flipped)).rejects.toMatchObject({ name: 'IntegrityError' })
@@ -175,5 +175,13 @@ describe('AgeCrypto', () => {
     const ac = new AbortController()
     ac.abort()
     await expect(crypto.encryptForRole(new Uint8Array(10), 'admin', { signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' })
+    await expect(crypto.decrypt(new Uint8Array(10), { signal: AbortSignal.abort(new DOMException('late', 'TimeoutError')) })).rejects.toMatchObject({ name: 'TimeoutError' })
+  })
+
+  it('applies its default deadline to long payloads', async () => {
+    const { pairs } = await setup([])
+    // 1 ms cannot cover 8 MiB of ChaCha20-Poly1305; the check runs every 4 MiB.
+    const hasty = createAgeCrypto({ roles, keys: { recipients: { admin: pairs.admin.publicKey } } }, { timeout: 1 })
+    await expect(hasty.encryptForRole(new Uint8Array(8 * 1024 * 1024), 'admin')).rejects.toMatchObject({ name: 'TimeoutError' })
   })
 })
