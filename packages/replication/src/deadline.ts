@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { AbortError, TimeoutError } from '@chorus-dht/types'
 
 /**
@@ -11,6 +12,8 @@ export async function withDeadline<T> (ms: number, signals: Array<AbortSignal | 
     throw new AbortError(`${what} was aborted`)
   }
   const controller = new AbortController()
+  // one measurement links a per-peer deadline to this signal for every peer it asks
+  setMaxListeners(Number.POSITIVE_INFINITY, controller.signal)
   let rejectAborted: (err: unknown) => void = () => {}
   const aborted = new Promise<never>((_resolve, reject) => { rejectAborted = reject })
   const abort = (err: Error): void => {

@@ -33,7 +33,8 @@ interface ContentEntry {
   replicas: string[]
   providers: Map<string, ProviderRecord>
   needsRepair: boolean
-  repairing: boolean
+  /** Repairs of this key in progress (background or `repairContent`). */
+  repairing: number
   repairAttempts: number
   nextRepairAt: number
 }
@@ -212,7 +213,7 @@ export class ReplicationManagerImpl implements ReplicationManager {
         replicas: [],
         providers: new Map(),
         needsRepair: false,
-        repairing: false,
+        repairing: 0,
         repairAttempts: 0,
         nextRepairAt: 0
       }
@@ -304,7 +305,13 @@ export class ReplicationManagerImpl implements ReplicationManager {
     this.requireStarted('repairContent')
     this.repairStarts.push(this.clock.now())
     return this.track(withDeadline(this.opts.operationTimeout, [options.signal, this.shutdown?.signal], `repairContent(${key})`, async (signal) => {
-      return this.queue.add(e.priority, async () => this.repairOnce(e, signal))
+      e.repairing++
+      try {
+        return await this.queue.add(e.priority, async () => this.repairOnce(e, signal))
+      } finally {
+        e.repairing--
+        this.armRepairTimer()
+      }
     }))
   }
 
@@ -524,21 +531,21 @@ export class ReplicationManagerImpl implements ReplicationManager {
     this.repairTimer = undefined
     if (!this.started()) return
     const now = this.clock.now()
-    const due = this.byPriority().filter(e => e.needsRepair && !e.repairing && e.nextRepairAt <= now)
+    const due = this.byPriority().filter(e => e.needsRepair && e.repairing === 0 && e.nextRepairAt <= now)
     for (const e of due) {
       if (this.rateFreeAt(now) > now) {
         this.log('repair rate limit reached, %s waits', e.key)
         break
       }
       this.repairStarts.push(now)
-      e.repairing = true
+      e.repairing++
       const signal = this.shutdown!.signal
       const job = this.queue.add(e.priority, async () => {
         if (this.entries.get(e.key) !== e) return
         await withDeadline(this.opts.operationTimeout, [signal], `repair(${e.key})`, async (s) => this.repairOnce(e, s))
       })
       this.background(job.finally(() => {
-        e.repairing = false
+        e.repairing--
         this.armRepairTimer()
       }))
     }
@@ -552,7 +559,7 @@ export class ReplicationManagerImpl implements ReplicationManager {
     const now = this.clock.now()
     let next = Number.POSITIVE_INFINITY
     for (const e of this.entries.values()) {
-      if (e.needsRepair && !e.repairing) next = Math.min(next, e.nextRepairAt)
+      if (e.needsRepair && e.repairing === 0) next = Math.min(next, e.nextRepairAt)
     }
     if (next === Number.POSITIVE_INFINITY) return
     next = Math.max(next, this.rateFreeAt(now))

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { replicationManager, xorDistance } from '../src/index.js'
-import { bytes, mockCluster, spyDHT } from './fixtures/mock.js'
+import { bytes, gate, mockCluster, spyDHT } from './fixtures/mock.js'
 import type { MockCluster } from './fixtures/mock.js'
 import type { ReplicationManager, ReplicationManagerInit } from '../src/index.js'
 import type { DHT } from '@chorus-dht/types'
@@ -129,6 +129,30 @@ describe('repair', () => {
     expect((await m.checkReplication('/test/manual')).health).toBe('degraded')
     const repaired = await m.repairContent('/test/manual')
     expect(repaired.health).toBe('healthy')
+    expect(m.getMetrics().repairs).toBe(1)
+  })
+
+  it('does not run a background repair beside a repairContent of the same key', async () => {
+    cluster = await mockCluster(8, 3)
+    const [writer] = cluster.nodes
+    const put = await writer.putValue('/test/once', bytes('o'))
+    const spy = spyDHT(writer)
+    const m = manage(spy)
+    await m.start()
+    await m.addContent('/test/once', 1)
+    for (const p of put.peers) await cluster.byId(p).stop()
+    expect((await m.checkReplication('/test/once')).health).toBe('degraded')
+    // hold the manual repair at its announcement while the background timer comes due
+    const g = gate()
+    spy.gate = g
+    const manual = m.repairContent('/test/once')
+    await vi.waitFor(() => { expect(g.waiting).toHaveLength(1) })
+    await new Promise(resolve => setTimeout(resolve, 0))
+    expect(spy.puts).toEqual(['/test/once'])
+    spy.gate = undefined
+    g.releaseAll()
+    expect((await manual).health).toBe('healthy')
+    expect(spy.puts).toEqual(['/test/once'])
     expect(m.getMetrics().repairs).toBe(1)
   })
 
