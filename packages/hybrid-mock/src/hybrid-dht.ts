@@ -43,6 +43,7 @@ export class DefaultHybridDHT implements HybridDHT {
   private timer?: ReturnType<typeof setTimeout>
   private replaying?: Promise<void>
   private probeNonce = 0
+  private realStarted = false
 
   constructor (components: HybridDHTComponents, init: HybridDHTInit = {}) {
     if (components?.real == null || components.mock == null) {
@@ -138,6 +139,7 @@ export class DefaultHybridDHT implements HybridDHT {
     this.lifecycle?.abort(new NotStartedError('HybridDHT was stopped'))
     this.lifecycle = undefined
     await this.replaying?.catch(() => {})
+    this.realStarted = false
     for (const kind of ['real', 'mock'] as const) {
       try {
         await this.backends[kind].stop()
@@ -164,9 +166,12 @@ export class DefaultHybridDHT implements HybridDHT {
   private async startReal (): Promise<void> {
     try {
       await this.backends.real.start()
+      this.realStarted = true
     } catch (err: any) {
       this.log.error('the real backend did not start - %s', err?.message)
-      this.health.real = { ...this.health.real, status: 'failed', consecutiveFailures: this.config.maxConsecutiveFailures, errorCount: this.health.real.errorCount + 1 }
+      const h = this.health.real
+      this.health.real = { ...h, status: 'failed', lastCheck: this.clock.now(), consecutiveFailures: Math.max(h.consecutiveFailures + 1, this.config.maxConsecutiveFailures), errorCount: h.errorCount + 1 }
+      if (this.active === 'real' && this.config.fallbackOnError) this.active = 'mock'
     }
   }
 
@@ -187,7 +192,9 @@ export class DefaultHybridDHT implements HybridDHT {
 
   async checkHealth (options: AbortOptions = {}): Promise<Record<BackendKind, BackendHealth>> {
     const signal = this.requireStarted()
-    const kinds: BackendKind[] = this.realEnabled ? ['mock', 'real'] : ['mock']
+    // a real backend that failed to start is retried before it is probed
+    if (this.realEnabled && !this.realStarted) await this.startReal()
+    const kinds: BackendKind[] = this.realEnabled && this.realStarted ? ['mock', 'real'] : ['mock']
     for (const kind of kinds) await this.probe(kind, options.signal, signal)
     if (this.realEnabled && this.health.real.status !== 'failed' && this.manual !== 'mock' && (this.active === 'mock' || this.journal.size > 0)) {
       await this.tryRecover(signal, options.signal)
@@ -254,10 +261,11 @@ export class DefaultHybridDHT implements HybridDHT {
       this.log('switched to the mock backend')
       return
     }
-    if (!this.realEnabled) {
+    if (!this.realStarted) {
       await this.backends.real.start()
-      this.realEnabled = true
+      this.realStarted = true
     }
+    this.realEnabled = true
     await withTimeout(this.config.timeout, [options.signal, lifecycle], async (signal) => this.replay(signal))
     this.manual = 'real'
     this.active = 'real'

@@ -234,6 +234,26 @@ describe('HybridDHT recovery', () => {
     expect(left).toHaveLength(0)
   })
 
+  it('a real backend that fails to start is retried by the health check', async () => {
+    const realNet = createMockNetwork()
+    const real = mockDHT({ ...policy, peerId: 'node' })({ network: realNet })
+    const start = real.start.bind(real)
+    let attempts = 0
+    real.start = () => {
+      if (++attempts === 1) throw new Error('port in use')
+      start()
+    }
+    const hybrid = build(real, { healthCheckInterval: 1_000 })
+    await hybrid.start()
+    expect(hybrid.activeBackend).toBe('mock')
+    expect(hybrid.getBackendHealth().real.status).toBe('failed')
+    await hybrid.putValue('/app/early', rec(1, 'e'))
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(attempts).toBe(2)
+    expect(hybrid.activeBackend).toBe('real')
+    expect(text(await real.getValue('/app/early'))).toBe('1:e')
+  })
+
   it('a restart after the outage replays the persisted journal during start', async () => {
     const datastore = new MemoryDatastore()
     const { hybrid, real, observer } = await setup({ maxConsecutiveFailures: 1 }, datastore)

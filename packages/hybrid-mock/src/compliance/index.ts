@@ -32,6 +32,7 @@
  * ```
  */
 
+import { createHook } from 'node:async_hooks'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DHT, RecordPolicy } from '@chorus-dht/types'
 
@@ -83,6 +84,39 @@ const enc = new TextEncoder()
 const dec = new TextDecoder()
 const bytes = (s: string): Uint8Array => enc.encode(s)
 const text = (b: Uint8Array | undefined): string | undefined => b === undefined ? undefined : dec.decode(b)
+
+/** Async resource types that keep a process busy: timers and I/O handles. */
+const HANDLE_TYPES = new Set(['Timeout', 'TCPWRAP', 'TCPSERVERWRAP', 'PIPEWRAP', 'PIPESERVERWRAP', 'UDPWRAP', 'FSEVENTWRAP', 'STATWATCHER', 'TTYWRAP', 'SIGNALWRAP', 'PROCESSWRAP'])
+
+/**
+ * Records the timers and handles created while enabled and forgets them
+ * when destroyed (a timer cleared or fired, a socket closed). `live()` lists
+ * those still alive that keep the event loop busy (unref'd timers excluded).
+ */
+function handleTracker (): { live: () => string[], disable: () => void } {
+  const alive = new Map<number, { type: string, resource: any }>()
+  const hook = createHook({
+    init (id, type, _trigger, resource) { if (HANDLE_TYPES.has(type)) alive.set(id, { type, resource }) },
+    destroy (id) { alive.delete(id) }
+  })
+  hook.enable()
+  return {
+    live: () => [...alive.values()]
+      .filter(({ type, resource }) => type !== 'Timeout' || (resource?.hasRef?.() !== false && resource?._destroyed !== true))
+      .map(({ type }) => type),
+    disable: () => { hook.disable() }
+  }
+}
+
+/** Polls (up to `ms`, between event-loop turns) until `live()` is empty; returns what is left. */
+async function waitForNoHandles (live: () => string[], ms: number): Promise<string[]> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const left = live()
+    if (left.length === 0 || Date.now() > deadline) return left
+    await new Promise((resolve) => { setImmediate(resolve) })
+  }
+}
 
 async function rejectionName (p: Promise<unknown>): Promise<string> {
   try {
@@ -163,6 +197,22 @@ export function dhtComplianceTests (name: string, factory: DHTComplianceFactory,
         expect(await rejectionName(dht.getValue(k))).toBe('NotStartedError')
         expect(await rejectionName(dht.provide(k))).toBe('NotStartedError')
         expect(await rejectionName(dht.findProviders(k))).toBe('NotStartedError')
+      })
+
+      test('nothing keeps running after stop (no timer, socket or other handle left)', async () => {
+        const tracker = handleTracker()
+        try {
+          const dht = await factory.create(policy)
+          await dht.start()
+          const k = key('handles')
+          await dht.putValue(k, bytes('v1'))
+          await dht.getValue(k)
+          await dht.provide(k)
+          await dht.stop()
+          expect(await waitForNoHandles(tracker.live, 5_000)).toEqual([])
+        } finally {
+          tracker.disable()
+        }
       })
 
       test('calls before start reject NotStartedError', async () => {
