@@ -297,9 +297,26 @@ export async function verifyRecord (key: string, value: Uint8Array, init: Record
   if (sha256Hex(record.ciphertext) !== record.metadata.hash) {
     throw new IntegrityError('record ciphertext does not match its sha-256 hash')
   }
+  await verifySignature(record)
+  return record
+}
+
+/**
+ * Signatures already verified, by sha-256 of signer, header and signature.
+ * The same record is checked many times (on every put to a peer, on every
+ * answer to a get, by the storage layer): verifying is deterministic, so a
+ * success is remembered. Bounded; the oldest entries go first.
+ */
+const verifiedSignatures = new Set<string>()
+const MAX_VERIFIED_SIGNATURES = 4096
+
+async function verifySignature (record: DecodedRecord): Promise<void> {
+  const signer = record.metadata.signer!
+  const memoKey = sha256Hex(concat([encoder.encode(`${signer}\n`), record.header, record.signature]))
+  if (verifiedSignatures.has(memoKey)) return
   let publicKey: { verify(data: Uint8Array, sig: Uint8Array): boolean | Promise<boolean> } | undefined
   try {
-    publicKey = peerIdFromString(record.metadata.signer!).publicKey
+    publicKey = peerIdFromString(signer).publicKey
   } catch (err) {
     throw new IntegrityError('record signer is not a peer id', { cause: err })
   }
@@ -315,7 +332,10 @@ export async function verifyRecord (key: string, value: Uint8Array, init: Record
   if (!ok) {
     throw new IntegrityError('record signature does not match its signer')
   }
-  return record
+  verifiedSignatures.add(memoKey)
+  if (verifiedSignatures.size > MAX_VERIFIED_SIGNATURES) {
+    verifiedSignatures.delete(verifiedSignatures.values().next().value!)
+  }
 }
 
 /**

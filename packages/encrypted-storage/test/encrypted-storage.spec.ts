@@ -135,6 +135,21 @@ describe('store and retrieve', () => {
   })
 })
 
+describe('deadlines', () => {
+  it('times out by default and honours the caller signal', async () => {
+    const network = createMockNetwork({ latency: 60_000 })
+    const a = await mockNode({ network, init: { timeout: 100 } })
+    const b = await mockNode({ network })
+    nodes.push(a, b)
+    await expect(a.storage.storeUCXLContent(ADDR, text('x'), 'backend_developer', 'text/plain')).rejects.toThrow(errorNamed('TimeoutError'))
+    await expect(a.storage.retrieveUCXLContent(ADDR)).rejects.toThrow(errorNamed('TimeoutError'))
+    const controller = new AbortController()
+    const pending = b.storage.history(ADDR, { signal: controller.signal })
+    controller.abort()
+    await expect(pending).rejects.toThrow(errorNamed('AbortError'))
+  })
+})
+
 describe('versions', () => {
   it('navigates *^, *~, *~N, ~~N and ^^N across nodes', async () => {
     const [a, b] = await pair()
