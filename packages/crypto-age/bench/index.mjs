@@ -16,16 +16,22 @@ const SIZES = [KiB, MiB, 16 * MiB]
 const COUNTS = [1, 5]
 const ROLE_NAMES = ['admin', 'senior_architect', 'devops_engineer', 'qa_engineer', 'backend_developer']
 
-/** Runs fn until `budget` ms or `max` runs have passed (after one warm-up); returns ms per run. */
+const median = xs => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
+
+/**
+ * Runs fn until `budget` ms or `max` runs have passed (after one warm-up);
+ * returns the median ms per run, which resists the noise of a shared machine.
+ */
 async function time (fn, { budget = 400, max = 2000, min = 3 } = {}) {
   await fn()
-  let runs = 0
+  const runs = []
   const start = performance.now()
-  while (runs < min || (performance.now() - start < budget && runs < max)) {
+  while (runs.length < min || (performance.now() - start < budget && runs.length < max)) {
+    const t = performance.now()
     await fn()
-    runs++
+    runs.push(performance.now() - t)
   }
-  return (performance.now() - start) / runs
+  return median(runs)
 }
 
 function cli (args) {
@@ -33,11 +39,16 @@ function cli (args) {
   if (r.status !== 0) throw new Error(`age ${args.join(' ')} failed: ${r.stderr}`)
 }
 
+/** Median wall time of `runs` whole `age` processes. */
 function cliTime (args, runs) {
   cli(args)
-  const start = performance.now()
-  for (let i = 0; i < runs; i++) cli(args)
-  return (performance.now() - start) / runs
+  const times = []
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now()
+    cli(args)
+    times.push(performance.now() - t)
+  }
+  return median(times)
 }
 
 const hasCli = spawnSync('age', ['--version']).status === 0
@@ -51,7 +62,7 @@ const fmtMs = ms => ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(2)}
 const rate = (bytes, ms) => bytes < MiB ? '' : `${(bytes / MiB / (ms / 1000)).toFixed(0)} MiB/s`
 const rows = []
 
-console.log(`Node ${process.version}, ${hasCli ? spawnSync('age', ['--version']).stdout.toString().trim() : 'no age CLI'}`)
+console.log(`Medians. Node ${process.version}, load average ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).availableParallelism()} CPUs, age CLI ${hasCli ? spawnSync('age', ['--version']).stdout.toString().trim() : 'no age CLI'}`)
 let startup = 0
 if (hasCli) {
   writeFileSync(join(dir, 'empty'), '')
@@ -75,7 +86,7 @@ try {
       const dec = new Decrypter()
       dec.addIdentity(reader.privateKey)
       const sealedRef = await enc.encrypt(plaintext)
-      const opts = size >= 16 * MiB ? { budget: 1500, max: 5, min: 2 } : {}
+      const opts = size >= 16 * MiB ? { budget: 1500, max: 7, min: 5 } : {}
       const refEnc = await time(() => enc.encrypt(plaintext), opts)
       const refDec = await time(() => dec.decrypt(sealedRef), opts)
 
