@@ -1,4 +1,4 @@
-import { InvalidParametersError, NotFoundError, NotStartedError } from '@chorus-dht/types'
+import { BackendUnavailableError, InvalidParametersError, NotFoundError, NotStartedError } from '@chorus-dht/types'
 import * as c from './constants.js'
 import { withDeadline } from './deadline.js'
 import { keyPoint, peerPoint, xorHex } from './distance.js'
@@ -194,8 +194,8 @@ export class ReplicationManagerImpl implements ReplicationManager {
 
   async addContent (key: string, size: number, priority = 0, options: AbortOptions = {}): Promise<ReplicationStatus> {
     checkKey(key)
-    if (typeof size !== 'number' || !Number.isFinite(size) || size < 0) {
-      throw new InvalidParametersError(`size must be a finite number of bytes >= 0, got ${String(size)}`)
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new InvalidParametersError(`size must be a whole number of bytes >= 0, got ${String(size)}`)
     }
     if (typeof priority !== 'number' || !Number.isFinite(priority)) {
       throw new InvalidParametersError(`priority must be a finite number, got ${String(priority)}`)
@@ -398,8 +398,12 @@ export class ReplicationManagerImpl implements ReplicationManager {
     try {
       const value = await withDeadline(this.opts.peerQueryTimeout, [signal], `asking ${peer} for ${key}`, async (s) => this.dht.getValueFromPeer(peer, key, { signal: s }))
       return value !== undefined
-    } catch (err) {
+    } catch (err: any) {
       if (signal.aborted) throw signal.reason
+      if (peer === this.dht.peerId) {
+        // our own store not answering says nothing about the network: no measurement
+        throw new BackendUnavailableError(`cannot measure ${key}: this node's DHT did not answer (${err?.name ?? 'Error'}: ${err?.message ?? String(err)})`, { cause: err })
+      }
       this.log.trace('%s did not answer for %s - %e', peer, key, err)
       return false
     }
@@ -454,7 +458,13 @@ export class ReplicationManagerImpl implements ReplicationManager {
       }
       throw err
     }
-    const status = await this.measure(e, signal)
+    let status: ReplicationStatus
+    try {
+      status = await this.measure(e, signal)
+    } catch (err) {
+      if (!this.stopping()) this.backOff(e)
+      throw err
+    }
     if (status.health !== 'healthy') this.backOff(e)
     return status
   }

@@ -274,6 +274,18 @@ describe('errors', () => {
     expect(() => replicationManager()({} as any)).toThrow(expect.objectContaining({ name: 'InvalidParametersError', message: expect.stringContaining('dht') }))
   })
 
+  it('keeps the last measurement when its own DHT cannot answer', async () => {
+    cluster = await mockCluster(5, 3)
+    const [writer] = cluster.nodes
+    await writer.putValue('/test/own', bytes('o'))
+    const m = manage(writer, { enableAutoReplication: false })
+    await m.start()
+    const before = await m.addContent('/test/own', 1)
+    await writer.stop()
+    await expect(m.checkReplication('/test/own')).rejects.toMatchObject({ name: 'BackendUnavailableError' })
+    expect(m.getReplicationStatus('/test/own')).toEqual(before)
+  })
+
   it('rejects with AbortError for an aborted signal', async () => {
     cluster = await mockCluster(3, 3)
     const m = manage(cluster.nodes[0])
