@@ -140,6 +140,8 @@ class DefaultKeyStore implements KeyStore {
   private held = new Map<string, HeldIdentity[]>()
   private recipients = new Map<string, string>()
   private warned = false
+  /** Writes run one at a time so two rotations cannot pick the same generation. */
+  private writes: Promise<unknown> = Promise.resolve()
 
   constructor (components: KeyStoreComponents, init: KeyStoreInit) {
     if (typeof init?.directory !== 'string' || init.directory.length === 0) {
@@ -253,10 +255,12 @@ class DefaultKeyStore implements KeyStore {
 
   async generateRoleKey (role: string, options?: AbortOptions): Promise<RoleKeyInfo> {
     validateRoleName(role)
-    if (this.held.has(role)) {
-      throw new InvalidParametersError(`role ${role} already has a key; use rotateRoleKey to add a new one`)
-    }
-    return await this.addGeneration(role, generateX25519KeyPair().privateKey, options)
+    return await this.serialize(async () => {
+      if (this.held.has(role)) {
+        throw new InvalidParametersError(`role ${role} already has a key; use rotateRoleKey to add a new one`)
+      }
+      return await this.writeGeneration(role, generateX25519KeyPair().privateKey, options)
+    })
   }
 
   async rotateRoleKey (role: string, options?: AbortOptions): Promise<RoleKeyInfo> {
@@ -270,7 +274,17 @@ class DefaultKeyStore implements KeyStore {
     return await this.addGeneration(role, identity, options)
   }
 
+  private async serialize<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(fn, fn)
+    this.writes = run.catch(() => {})
+    return await run
+  }
+
   private async addGeneration (role: string, identity: string, options?: AbortOptions): Promise<RoleKeyInfo> {
+    return await this.serialize(async () => await this.writeGeneration(role, identity, options))
+  }
+
+  private async writeGeneration (role: string, identity: string, options?: AbortOptions): Promise<RoleKeyInfo> {
     const check = deadline(options, this.timeout, 'key store write')
     const recipient = await recipientOf(identity)
     const existing = this.held.get(role) ?? []
@@ -308,8 +322,10 @@ class DefaultKeyStore implements KeyStore {
       if (own === recipient) return
       throw new InvalidParametersError(`role ${role} is held by this store; its recipient comes from its newest identity (use rotateRoleKey or importIdentity)`)
     }
-    await this.writeRecipient(role, recipient)
-    this.recipients.set(role, recipient)
+    await this.serialize(async () => {
+      await this.writeRecipient(role, recipient)
+      this.recipients.set(role, recipient)
+    })
   }
 
   private async writeRecipient (role: string, recipient: string): Promise<void> {

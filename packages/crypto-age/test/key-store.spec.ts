@@ -100,6 +100,15 @@ describe('KeyStore', () => {
     expect(reloaded.getRecipient('qa_engineer')).toBe(second.recipient)
   })
 
+  it('serializes concurrent rotations into distinct generations', async () => {
+    const keys = createKeyStore({}, { directory: dir })
+    await keys.init()
+    const results = await Promise.allSettled([keys.generateRoleKey('admin'), keys.generateRoleKey('admin'), keys.rotateRoleKey('admin'), keys.rotateRoleKey('admin')])
+    expect(results.map(r => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled'])
+    expect(keys.getIdentities('admin')).toHaveLength(3)
+    expect((await readdir(join(dir, 'identities', 'admin'))).sort()).toEqual(['000001.key', '000002.key', '000003.key'])
+  })
+
   it('keeps recipients of roles it does not hold and exports them', async () => {
     const keys = createKeyStore({}, { directory: dir })
     await keys.init()
