@@ -198,8 +198,8 @@ export interface ReplicationManager extends Startable {
 
   /**
    * One repair attempt now, whatever the back-off and auto-replication
-   * settings: fetches a copy (local first), re-puts it, re-announces it and
-   * measures again. Counts against the rate limit but is not refused by it.
+   * settings: fetches the best copy (`getValue` with a quorum of the replicas
+   * last measured), re-puts it, re-announces it and measures again. Counts against the rate limit but is not refused by it.
    * Throws `NotFoundError` for an untracked key, or from the DHT when no
    * copy is reachable.
    */

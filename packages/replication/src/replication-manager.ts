@@ -439,18 +439,20 @@ export class ReplicationManagerImpl implements ReplicationManager {
     e.lastReplication = this.clock.now()
   }
 
-  /** Fetches a copy (local first), re-puts it, re-announces it and measures again. */
+  /** Fetches the best copy, re-puts it, re-announces it and measures again. */
   private async repairOnce (e: ContentEntry, signal: AbortSignal): Promise<ReplicationStatus> {
     if (signal.aborted) throw signal.reason
     try {
-      const local = await this.holdsValue(this.dht.peerId, e.key, signal)
-      const value = local ?? await this.dht.getValue(e.key, { signal })
+      // Ask as many holders as were last measured (the local copy counts as one), so
+      // the DHT's selector picks the newest version of a mutable record and a stale
+      // local copy is not pushed over a newer one.
+      const value = await this.dht.getValue(e.key, { signal, quorum: Math.max(1, e.replicas.length) })
       this.counters.repairs++
       const put = await this.dht.putValue(e.key, value, { signal })
       await this.dht.provide(e.key, { signal })
       this.counters.successfulReplications++
       e.lastReplication = this.clock.now()
-      this.log('repaired %s from the %s copy: %d remote peers accepted it', e.key, local != null ? 'local' : 'network', put.remotePeers)
+      this.log('re-put %s: %d remote peers accepted it', e.key, put.remotePeers)
     } catch (err) {
       if (!this.stopping()) {
         this.counters.failedReplications++
@@ -467,15 +469,6 @@ export class ReplicationManagerImpl implements ReplicationManager {
     }
     if (status.health !== 'healthy') this.backOff(e)
     return status
-  }
-
-  private async holdsValue (peer: string, key: string, signal: AbortSignal): Promise<Uint8Array | undefined> {
-    try {
-      return await this.dht.getValueFromPeer(peer, key, { signal })
-    } catch {
-      if (signal.aborted) throw signal.reason
-      return undefined
-    }
   }
 
   private backOff (e: ContentEntry): void {
