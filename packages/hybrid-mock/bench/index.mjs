@@ -31,6 +31,13 @@ const lone = mockDHT(policy)()
 await lone.start()
 await timed('lone MockDHT putValue', 5000, (i) => lone.putValue(`/app/l${i}`, value))
 await timed('lone MockDHT getValue', 5000, (i) => lone.getValue(`/app/l${i}`))
+if (globalThis.gc != null) {
+  globalThis.gc()
+  const h0 = process.memoryUsage().heapUsed
+  for (let i = 0; i < 100_000; i++) await lone.getValue('/app/l1')
+  globalThis.gc()
+  console.log(`heap growth over 100000 getValue on one started node: ${((process.memoryUsage().heapUsed - h0) / 1e6).toFixed(2)} MB`)
+}
 await lone.stop()
 
 // 2. a 20-node network, k = 20 (every put reaches all 19 others)

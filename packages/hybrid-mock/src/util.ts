@@ -84,12 +84,23 @@ export async function delay (ms: number, signal?: AbortSignal): Promise<void> {
  * timeout (a plain `setTimeout`, so fake timers drive it) and any extra
  * signals (a service's lifecycle). Rejects promptly with the named error
  * when that signal aborts, even if `fn` ignores it.
+ *
+ * The sources are linked by listeners removed when the call ends, not by
+ * `AbortSignal.any`, which on Node 20 retains an entry per call on a
+ * long-lived source signal (a lifecycle signal would grow without bound).
  */
 export async function withTimeout<T> (timeoutMs: number, signals: Array<AbortSignal | undefined>, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   for (const s of signals) throwIfAborted(s)
   const controller = new AbortController()
+  const signal = controller.signal
+  const unlink: Array<() => void> = []
+  for (const source of signals) {
+    if (source == null) continue
+    const onAbort = (): void => { controller.abort(source.reason) }
+    source.addEventListener('abort', onAbort, { once: true })
+    unlink.push(() => { source.removeEventListener('abort', onAbort) })
+  }
   const timer = setTimeout(() => { controller.abort(new TimeoutError(`Operation timed out after ${timeoutMs} ms`)) }, timeoutMs)
-  const signal = AbortSignal.any([controller.signal, ...signals.filter((s): s is AbortSignal => s != null)])
   let onAbort: (() => void) | undefined
   try {
     const aborted = new Promise<never>((_resolve, reject) => {
@@ -102,6 +113,7 @@ export async function withTimeout<T> (timeoutMs: number, signals: Array<AbortSig
     return await Promise.race([work, aborted])
   } finally {
     clearTimeout(timer)
+    for (const u of unlink) u()
     if (onAbort != null) signal.removeEventListener('abort', onAbort)
   }
 }
