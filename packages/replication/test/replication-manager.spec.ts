@@ -156,6 +156,31 @@ describe('repair', () => {
     expect(m.getMetrics().repairs).toBe(1)
   })
 
+  it('re-puts the newest version, not a stale local copy', async () => {
+    cluster = await mockCluster(8, 3)
+    const key = '/ver/doc'
+    // by distance to the key: the 3 closest take every put; the two farthest write
+    const byDistance = [...cluster.nodes].sort((a, b) => xorDistance(key, a.peerId) < xorDistance(key, b.peerId) ? -1 : 1)
+    const closest = byDistance.slice(0, 3)
+    const writer = byDistance[7]
+    const updater = byDistance[6]
+    await writer.putValue(key, new Uint8Array([1]))
+    await updater.putValue(key, new Uint8Array([2]))
+    expect(await writer.getValueFromPeer(writer.peerId, key)).toEqual(new Uint8Array([1]))
+
+    const m = manage(writer, { enableAutoReplication: false })
+    await m.start()
+    expect((await m.addContent(key, 1)).actualReplicas).toBe(5)
+    for (const n of closest) await n.stop()
+    expect((await m.checkReplication(key)).health).toBe('degraded')
+    expect((await m.repairContent(key)).health).toBe('healthy')
+    const running = cluster.nodes.filter(n => n.status === 'started')
+    for (const n of running) {
+      const copy = await writer.getValueFromPeer(n.peerId, key)
+      if (copy !== undefined) expect([n.peerId, copy]).toEqual([n.peerId, new Uint8Array([2])])
+    }
+  })
+
   it('repairContent rejects with NotFoundError when no copy is reachable', async () => {
     cluster = await mockCluster(4, 3)
     const m = manage(cluster.nodes[0], { enableAutoReplication: false })
