@@ -44,6 +44,7 @@ export class DefaultHybridDHT implements HybridDHT {
   private replaying?: Promise<void>
   private probeNonce = 0
   private realStarted = false
+  private starting?: Promise<void>
 
   constructor (components: HybridDHTComponents, init: HybridDHTInit = {}) {
     if (components?.real == null || components.mock == null) {
@@ -98,10 +99,16 @@ export class DefaultHybridDHT implements HybridDHT {
   // --- lifecycle ---
 
   async start (): Promise<void> {
-    if (this.state === 'started' || this.state === 'starting') return
+    if (this.state === 'started') return
+    this.starting ??= this.doStart().finally(() => { this.starting = undefined })
+    await this.starting
+  }
+
+  private async doStart (): Promise<void> {
     this.state = 'starting'
-    this.lifecycle = new AbortController()
-    const signal = this.lifecycle.signal
+    const lifecycle = new AbortController()
+    this.lifecycle = lifecycle
+    const signal = lifecycle.signal
     try {
       await this.backends.mock.start()
       if (this.realEnabled) await this.startReal()
@@ -112,6 +119,7 @@ export class DefaultHybridDHT implements HybridDHT {
           if (e.op === 'put' && e.value != null) await this.backends.mock.putValue(e.key, e.value, { signal })
           else if (e.op === 'provide') await this.backends.mock.provide(e.key, { signal })
         } catch (err: any) {
+          if (signal.aborted) throw err
           this.log.error('could not restore journaled %s of %s into the mock - %s', e.op, e.key, err?.message)
         }
       }
@@ -120,10 +128,12 @@ export class DefaultHybridDHT implements HybridDHT {
         this.active = 'mock'
         await this.tryRecover(signal)
       }
+      if (signal.aborted) throw new NotStartedError('HybridDHT was stopped while starting')
     } catch (err) {
-      this.state = 'stopped'
-      this.lifecycle.abort()
+      lifecycle.abort()
       this.lifecycle = undefined
+      await this.stopBackends()
+      this.state = 'stopped'
       throw err
     }
     this.state = 'started'
@@ -132,6 +142,11 @@ export class DefaultHybridDHT implements HybridDHT {
   }
 
   async stop (): Promise<void> {
+    if (this.state === 'starting') {
+      // end a start that is still replaying, then make sure all is down
+      this.lifecycle?.abort(new NotStartedError('HybridDHT was stopped while starting'))
+      await this.starting?.catch(() => {})
+    }
     if (this.state !== 'started') return
     this.state = 'stopping'
     clearTimeout(this.timer)
@@ -139,6 +154,12 @@ export class DefaultHybridDHT implements HybridDHT {
     this.lifecycle?.abort(new NotStartedError('HybridDHT was stopped'))
     this.lifecycle = undefined
     await this.replaying?.catch(() => {})
+    await this.stopBackends()
+    this.state = 'stopped'
+    this.log('stopped')
+  }
+
+  private async stopBackends (): Promise<void> {
     this.realStarted = false
     for (const kind of ['real', 'mock'] as const) {
       try {
@@ -147,8 +168,6 @@ export class DefaultHybridDHT implements HybridDHT {
         this.log.error('stopping the %s backend failed - %s', kind, err?.message)
       }
     }
-    this.state = 'stopped'
-    this.log('stopped')
   }
 
   private schedule (): void {

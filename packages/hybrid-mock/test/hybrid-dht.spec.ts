@@ -254,6 +254,31 @@ describe('HybridDHT recovery', () => {
     expect(text(await real.getValue('/app/early'))).toBe('1:e')
   })
 
+  it('stop() during a start that is replaying ends it and leaves nothing running', async () => {
+    const datastore = new MemoryDatastore()
+    const { hybrid, real, realNet } = await setup({ maxConsecutiveFailures: 1 }, datastore)
+    const end = outage(real)
+    await hybrid.putValue('/app/s', rec(1, 's'))
+    await hybrid.stop()
+    end()
+    realNet.setConditions({ latency: 60_000 })
+    const again = build(real, {}, datastore)
+    const starting = rejection(again.start())
+    await vi.advanceTimersByTimeAsync(10)
+    expect(again.status).toBe('starting')
+    await again.stop()
+    expect((await starting).name).toBe('NotStartedError')
+    expect(again.status).toBe('stopped')
+    expect(real.status).toBe('stopped')
+    expect(vi.getTimerCount()).toBe(0)
+    // the journal survived for the next start
+    realNet.setConditions({ latency: 0 })
+    const third = build(real, {}, datastore)
+    await third.start()
+    expect(third.pendingWrites).toBe(0)
+    expect(text(await real.getValue('/app/s'))).toBe('1:s')
+  })
+
   it('a restart after the outage replays the persisted journal during start', async () => {
     const datastore = new MemoryDatastore()
     const { hybrid, real, observer } = await setup({ maxConsecutiveFailures: 1 }, datastore)
