@@ -26,6 +26,8 @@ export const DEFAULT_CONFLICT_MAX_WRITES = 100
 export const DEFAULT_RECONCILE_INTERVAL = 60_000
 /** Version records fetched at once by `history`. */
 export const DEFAULT_HISTORY_CONCURRENCY = 8
+/** Most versions `history` returns (the newest ones). */
+export const DEFAULT_HISTORY_LIMIT = 1000
 /** Datastore prefix of the local content index. */
 export const DEFAULT_INDEX_PREFIX = '/chorus-dht/encrypted-storage/index'
 /** Number of entries `listContentByRole` and `searchContent` return when no limit is given. */

@@ -17,6 +17,7 @@ import {
   DEFAULT_CONFLICT_WINDOW,
   DEFAULT_HEAD_QUORUM,
   DEFAULT_HISTORY_CONCURRENCY,
+  DEFAULT_HISTORY_LIMIT,
   DEFAULT_INDEX_PREFIX,
   DEFAULT_MAX_CLOCK_SKEW,
   DEFAULT_MAX_RECORD_SIZE,
@@ -88,6 +89,7 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
   private readonly conflictMaxWrites: number
   private readonly reconcileInterval: number
   private readonly historyConcurrency: number
+  private readonly historyLimit: number
   private readonly cacheCleanupInterval: number
   private readonly ownWrites: OwnWrite[] = []
   private cleanupTimer?: ReturnType<typeof setInterval>
@@ -121,6 +123,7 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
     this.conflictMaxWrites = nonNegative('conflictMaxWrites', init.conflictMaxWrites ?? DEFAULT_CONFLICT_MAX_WRITES)
     this.reconcileInterval = nonNegative('reconcileInterval', init.reconcileInterval ?? DEFAULT_RECONCILE_INTERVAL)
     this.historyConcurrency = positive('historyConcurrency', init.historyConcurrency ?? DEFAULT_HISTORY_CONCURRENCY)
+    this.historyLimit = positive('historyLimit', init.historyLimit ?? DEFAULT_HISTORY_LIMIT)
     this.cacheCleanupInterval = positive('cacheCleanupInterval', init.cacheCleanupInterval ?? DEFAULT_CACHE_CLEANUP_INTERVAL)
     this.validation = {
       maxRecordSize: this.maxRecordSize,
@@ -523,21 +526,24 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
     const head = await this.fetchHead(logical, signal)
     if (head == null) throw new NotFoundError(`no content at ${logical}`)
     const latest = head.metadata.version
-    const found: Array<UCXLMetadata | undefined> = new Array(latest)
-    found[latest - 1] = head.metadata
-    let next = 1
+    // the newest `historyLimit` versions only: a head is signed by whoever
+    // wrote it, and a huge version number must not make us fetch forever
+    const first = Math.max(1, latest - this.historyLimit + 1)
+    const found: Array<UCXLMetadata | undefined> = new Array(latest - first + 1)
+    found[latest - first] = head.metadata
+    let next = first
     const worker = async (): Promise<void> => {
       while (next < latest) {
         const v = next++
         try {
-          found[v - 1] = (await this.fetch(versionKey(logical, v), logical, 1, signal)).metadata
+          found[v - first] = (await this.fetch(versionKey(logical, v), logical, 1, signal)).metadata
         } catch (err: any) {
           if (signal.aborted) throw err
           this.log('version %d of %s unavailable - %s', v, logical, err.message)
         }
       }
     }
-    await Promise.all(Array.from({ length: Math.min(this.historyConcurrency, latest) }, worker))
+    await Promise.all(Array.from({ length: Math.min(this.historyConcurrency, latest - first + 1) }, worker))
     this.check(signal)
     return found.filter((m): m is UCXLMetadata => m != null).map(copy)
   }

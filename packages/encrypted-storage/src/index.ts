@@ -143,6 +143,8 @@ export interface EncryptedStorageInit {
   reconcileInterval?: number
   /** Version records `history` fetches at once. @default 8 */
   historyConcurrency?: number
+  /** Most versions `history` returns: the newest ones, oldest first. @default 1000 */
+  historyLimit?: number
   /** Datastore key prefix of the content index. @default '/chorus-dht/encrypted-storage/index' */
   indexPrefix?: string
 }

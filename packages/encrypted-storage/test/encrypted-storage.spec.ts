@@ -9,6 +9,7 @@ import {
   encryptedStorage,
   memoryAuditSink,
   recordSelector,
+  recordSigningBytes,
   sha256Hex
 } from '../src/index.js'
 import { cryptoFor, manualClock, mockNode, newSigner, roleKeys, roles, str, text } from './fixtures.js'
@@ -268,6 +269,22 @@ describe('tampered records', () => {
     expect(storage.getMetrics().cacheEntries).toBe(0)
     await expect(storage.retrieveUCXLContent(ADDR)).rejects.toThrow(errorNamed('IntegrityError'))
     await naive.stop()
+  })
+})
+
+describe('hostile heads', () => {
+  it('bounds history when a peer signs a head with a huge version', async () => {
+    const network = createMockNetwork()
+    const a = await mockNode({ network, init: { historyLimit: 5 } })
+    nodes.push(a)
+    await a.storage.storeUCXLContent(ADDR, text('one'), 'backend_developer', 'text/plain')
+    const rogue = await newSigner()
+    const record = decodeRecord(await a.dht.getValue(headKey(ADDR)))
+    const metadata = { ...record.metadata, version: 1e12, signer: rogue.peerId }
+    const key = headKey(ADDR)
+    await a.dht.putValue(key, encodeRecord({ ...record, metadata, signature: await rogue.sign(recordSigningBytes('head', key, metadata)) }))
+    const history = await a.storage.history(ADDR)
+    expect(history.map(m => m.version)).toEqual([1e12])
   })
 })
 
