@@ -263,7 +263,7 @@ describe('HybridDHT recovery', () => {
     end()
     realNet.setConditions({ latency: 60_000 })
     const again = build(real, {}, datastore)
-    const starting = rejection(again.start())
+    const starting = rejection((async () => { await again.start() })())
     await vi.advanceTimersByTimeAsync(10)
     expect(again.status).toBe('starting')
     await again.stop()
