@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Decrypter } from 'age-encryption'
+import { Decrypter, generateHybridIdentity, identityToRecipient } from 'age-encryption'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createAgeCrypto, createKeyStore, createRoleRegistry } from '../src/index.js'
 import type { ComponentLogger, Logger } from '@chorus-dht/types'
@@ -123,6 +123,20 @@ describe('KeyStore', () => {
     const reloaded = createKeyStore({}, { directory: dir })
     await reloaded.init()
     expect(reloaded.exportRecipients()).toEqual({ admin: held.recipient, observer: other.publicKey })
+  })
+
+  it('holds post-quantum hybrid identities too', async () => {
+    const keys = createKeyStore({}, { directory: dir, passphrase: 'pq pass', scryptWorkFactor: 10 })
+    await keys.init()
+    const pq = await generateHybridIdentity()
+    const info = await keys.importIdentity('senior_architect', pq)
+    expect(info.recipient).toBe(await identityToRecipient(pq))
+    const reloaded = createKeyStore({}, { directory: dir, passphrase: 'pq pass' })
+    await reloaded.init()
+    expect(reloaded.getRecipient('senior_architect')).toBe(info.recipient)
+    const crypto = createAgeCrypto({ roles: createRoleRegistry(), keys: reloaded })
+    const sealed = await crypto.encryptForRole(new TextEncoder().encode('pq'), 'senior_architect')
+    expect(await crypto.decrypt(sealed)).toEqual(new TextEncoder().encode('pq'))
   })
 
   it('imports an existing identity and reports malformed key files by path', async () => {
