@@ -64,7 +64,10 @@ export class WriteJournal {
       const stored: Stored = { seq: entry.seq, op, key, time, value: value === undefined ? undefined : Buffer.from(value).toString('base64') }
       await this.datastore.put(this.dsKey(entry.seq), new TextEncoder().encode(JSON.stringify(stored)), options)
     }
-    this.entries.push(entry)
+    // concurrent appends may finish persisting out of order: keep seq order
+    let i = this.entries.length
+    while (i > 0 && this.entries[i - 1].seq > entry.seq) i--
+    this.entries.splice(i, 0, entry)
     return entry
   }
 
