@@ -337,7 +337,7 @@ export class DefaultHybridDHT implements HybridDHT {
           }
         }
       }
-      await this.journal.shift({ signal })
+      await this.journal.remove(entry.seq, { signal })
     }
   }
 

@@ -71,12 +71,11 @@ export class WriteJournal {
     return entry
   }
 
-  /** Removes the oldest entry (after it was replayed or dropped). */
-  async shift (options?: AbortOptions): Promise<void> {
-    const entry = this.entries[0]
-    if (entry == null) return
-    if (this.datastore != null) await this.datastore.delete(this.dsKey(entry.seq), options)
-    this.entries.shift()
+  /** Removes an entry (after it was replayed or dropped). */
+  async remove (seq: number, options?: AbortOptions): Promise<void> {
+    if (this.datastore != null) await this.datastore.delete(this.dsKey(seq), options)
+    const i = this.entries.findIndex((e) => e.seq === seq)
+    if (i !== -1) this.entries.splice(i, 1)
   }
 
   private dsKey (seq: number): Key {
