@@ -48,7 +48,13 @@ export async function runAgeWithPassphrase (args: string[], passphrase: string):
     })
     child.stderr.on('data', (d: Buffer) => { err += d.toString() })
     child.on('error', reject)
-    child.on('close', code => { child.stdin.destroy(); resolve({ code, stdout: Buffer.from(transcript, 'latin1'), stderr: err }) })
+    // Fail with the transcript rather than hang if the prompt never comes.
+    const timer = setTimeout(() => { child.kill('SIGKILL') }, 30_000)
+    child.on('close', code => {
+      clearTimeout(timer)
+      child.stdin.destroy()
+      resolve({ code, stdout: Buffer.from(transcript, 'latin1'), stderr: err })
+    })
     child.stdin.on('error', () => {})
   })
 }

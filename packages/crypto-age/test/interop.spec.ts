@@ -90,7 +90,7 @@ describe('interoperability with the age CLI', () => {
     await store.init()
     const info = await store.generateRoleKey('admin')
     const res = await runAgeWithPassphrase(['-d', '-o', join(dir, 'admin.txt'), info.path], 'open sesame 42')
-    expect(res.code).toBe(0)
+    expect(res.code, res.stdout.toString()).toBe(0)
     const text = await readFile(join(dir, 'admin.txt'), 'utf8')
     expect(text).toContain(`# public key: ${info.recipient}`)
     expect(text).toContain(store.getIdentities('admin')[0])
@@ -99,7 +99,7 @@ describe('interoperability with the age CLI', () => {
     const sealed = join(dir, 'for-locked.age')
     await writeFile(sealed, await createAgeCrypto({ roles, keys: store }).encryptForRole(Buffer.from('locked'), 'admin'))
     const viaId = await runAgeWithPassphrase(['-d', '-i', info.path, '-o', join(dir, 'locked.txt'), sealed], 'open sesame 42')
-    expect(viaId.code).toBe(0)
+    expect(viaId.code, viaId.stdout.toString()).toBe(0)
     expect(await readFile(join(dir, 'locked.txt'), 'utf8')).toBe('locked')
   })
 
@@ -113,7 +113,7 @@ describe('interoperability with the age CLI', () => {
     await mkdir(target, { recursive: true, mode: 0o700 })
     // The CLI's default scrypt work factor (18): the store reads what age -p writes.
     const res = await runAgeWithPassphrase(['-p', '-o', join(dir, 'cli-identity.age'), plain], 'cli pass 7')
-    expect(res.code).toBe(0)
+    expect(res.code, res.stdout.toString()).toBe(0)
     await rename(join(dir, 'cli-identity.age'), join(target, '000001.age'))
     await chmod(join(target, '000001.age'), 0o600)
     const store = createKeyStore({}, { directory: join(dir, 'cli-store'), passphrase: 'cli pass 7' })
