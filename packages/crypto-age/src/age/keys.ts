@@ -4,7 +4,7 @@
  * `age-encryption`, with a bounded cache so a key is parsed once.
  */
 import { InvalidParametersError } from '@chorus-dht/types'
-import { Decrypter, Encrypter } from 'age-encryption'
+import { Decrypter, Encrypter, identityToRecipient } from 'age-encryption'
 import type { Identity, Recipient } from './format.js'
 import { decodeBech32, decodeX25519Identity, decodeX25519Recipient, X25519Identity, X25519Recipient } from './x25519.js'
 
@@ -81,7 +81,6 @@ export function parseIdentity (s: string, what = 'identity'): Identity {
 export async function recipientOf (identity: string, what = 'identity'): Promise<string> {
   const parsed = parseIdentity(identity, what)
   if (parsed instanceof X25519Identity) return parsed.recipient
-  const { identityToRecipient } = await import('age-encryption')
   return await identityToRecipient(identity)
 }
 
