@@ -62,6 +62,31 @@ describe('seeded randomness', () => {
   })
 })
 
+describe('seeded jitter', () => {
+  it('the same seed gives the same message timings, so concurrent answers arrive in the same order', async () => {
+    vi.useFakeTimers()
+    async function order (seed: number): Promise<string[]> {
+      const network = createMockNetwork({ latency: 10, jitter: 100, random: seededRandom(seed) })
+      const nodes = await nodesOn(network, 6)
+      const arrived: string[] = []
+      const all = Promise.all(nodes.slice(1).map(async (d) => {
+        await nodes[0].getValueFromPeer(d.peerId, '/app/none')
+        arrived.push(d.peerId)
+      }))
+      await vi.advanceTimersByTimeAsync(110)
+      await all
+      for (const d of nodes) await d.stop()
+      return arrived
+    }
+    const first = await order(11)
+    expect(first).toHaveLength(5)
+    expect(await order(11)).toEqual(first)
+    const others: string[] = []
+    for (const seed of [12, 13, 14]) others.push((await order(seed)).join())
+    expect(others.some((o) => o !== first.join())).toBe(true)
+  })
+})
+
 describe('MockNetwork', () => {
   it('a stopped node is unreachable and keeps its records for when it restarts', async () => {
     const [a, b] = await nodesOn(createMockNetwork(), 2)
