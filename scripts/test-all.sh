@@ -26,4 +26,5 @@ node scripts/test-summary.mjs
 node scripts/check-pack.mjs \
   @chorus-dht/types=NotFoundError,InvalidParametersError,AccessDeniedError,IntegrityError,RecordTooLargeError,BackendUnavailableError,NotStartedError,TimeoutError \
   @chorus-dht/ucxl=parse,format,parseLenient,validate,dhtKey,headKey,versionKey,matches,resolveVersion,InvalidUcxlAddressError \
-  @chorus-dht/crypto-age=createRoleRegistry,createKeyStore,createAgeCrypto,BUILTIN_ROLES,parseRolesFile
+  @chorus-dht/crypto-age=createRoleRegistry,createKeyStore,createAgeCrypto,BUILTIN_ROLES,parseRolesFile \
+  @chorus-dht/hybrid-mock=mockDHT,createMockNetwork,hybridDHT,hybridConfigFromEnv,seededRandom
