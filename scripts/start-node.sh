@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything on a fresh machine with Node.js >= 20.19 and npm, builds
-# the reference node and starts it with defaults (data in ./.chorus-dht).
-# Extra arguments go to `chorus-dht start`, e.g. --bootstrap <multiaddr>.
+# the reference node and starts it with defaults (data in ./.chorus-dht, API on
+# http://127.0.0.1:8080, libp2p on TCP 9000). Extra arguments go to
+# `chorus-dht start`, e.g. --bootstrap <multiaddr> or --api-port 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
@@ -11,8 +12,7 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION"
 fi
 pnpm install --frozen-lockfile
 pnpm turbo run build --filter=@chorus-dht/node...
-if [ ! -f apps/node/dist/cli.js ]; then
-  echo "chorus-dht: the reference node (apps/node) cannot start a node yet; see issue 'apps/node' in the tracker." >&2
-  exit 1
-fi
-exec node --import @chorus-dht/dht-core/polyfill apps/node/dist/cli.js start "$@"
+# The polyfill (Promise.withResolvers for libp2p on Node 20) is a dependency of
+# apps/node, not of the repository root: resolve it from there.
+POLYFILL="$(cd apps/node && node --input-type=module -e "process.stdout.write(import.meta.resolve('@chorus-dht/dht-core/polyfill'))")"
+exec node --import "$POLYFILL" apps/node/dist/cli.js start "$@"

@@ -123,12 +123,12 @@ export class ChorusNode {
 
   private async startParts (stages: Stage[]): Promise<void> {
     const config = this.config
-    await ensureDataDir(this.layout)
-
+    // configuration first: a bad role touches no data
     this.registry = await this.loadRoles()
     for (const role of config.roles) {
       if (!this.registry.has(role)) throw new ConfigError(role === config.role ? 'role' : 'roles', `unknown role ${role}`)
     }
+    await ensureDataDir(this.layout)
 
     const key = await loadOrCreatePeerKey(this.layout.peerKey)
     this.peerId = key.peerId
