@@ -5,3 +5,6 @@ import { main, processIO } from './cli-main.js'
 
 const code = await main(process.argv.slice(2), processIO())
 process.exitCode = code
+// everything is stopped by now; should a library leave a handle open, do not
+// keep a stopped node's process alive for it
+setTimeout(() => process.exit(code), 2_000).unref()

@@ -129,6 +129,8 @@ export interface NodeConfig {
     allowPrivateAddresses: boolean
     /** Which source the bootstrap list came from. */
     bootstrapSource: BootstrapSource
+    /** The `--bootstrap` flags as given; they keep their priority on reload. */
+    bootstrapFlags: string[]
   }
   dht: {
     useRealDHT: boolean
@@ -441,7 +443,8 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<NodeConfig
       listen: pick('p2p.listen', DEFAULT_LISTEN),
       bootstrap: [],
       allowPrivateAddresses: pick('p2p.allowPrivateAddresses', true),
-      bootstrapSource: 'none'
+      bootstrapSource: 'none',
+      bootstrapFlags: flags.bootstrap ?? []
     },
     dht: {
       useRealDHT: pick('dht.useRealDHT', true),

@@ -299,7 +299,7 @@ export class ChorusNode {
     }
     const envList = process.env.CHORUS_DHT_BOOTSTRAP_NODES
     const resolved = await resolveBootstrap({
-      flags: this.config.p2p.bootstrapSource === 'assignment' && this.config.assignmentFile == null ? this.config.p2p.bootstrap : undefined,
+      flags: this.config.p2p.bootstrapFlags,
       assignmentFile: this.config.assignmentFile,
       config: fileBootstrap,
       env: envList != null && envList !== '' ? envList.split(/[,\s]+/).filter(Boolean) : undefined

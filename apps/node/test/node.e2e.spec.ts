@@ -195,6 +195,22 @@ describe('a network of node processes', () => {
   })
 })
 
+describe('a node on the mock DHT only', () => {
+  it('stores and reads without a network and says so', async () => {
+    const m = await startNode(join(root, 'm'), ['--mock'])
+    expect(m.stdout()).toMatch(/^backend:\s+mock$/m)
+    const address = 'ucxl://agent3:admin@proj:task3/*^/offline'
+    const put = await runCli(['put', address, 'kept locally', '--api', m.api])
+    expect(put.code, put.stderr).toBe(0)
+    const got = await runCli(['get', address, '--api', m.api])
+    expect(got.stdout).toBe('kept locally')
+    const status = await getJson(`${m.api}/status`)
+    expect(status.body.response.data.dht).toMatchObject({ active_backend: 'mock', use_real_dht: false })
+    expect(await (await fetch(`${m.api}/metrics`)).text()).toMatch(/^chorus_dht_active_backend\{backend="mock"\} 1$/m)
+    expect(await stopNode(m)).toBe(0)
+  })
+})
+
 describe('start refuses bad configuration', () => {
   it('exits 2 naming the key for a malformed config file, and touches no data', async () => {
     const bad = join(root, 'bad.yaml')
