@@ -6,7 +6,7 @@
  * verification and versioning shows as a ratio.
  *
  *   pnpm --filter @chorus-dht/encrypted-storage bench
- *   BENCH_NODES=50 BENCH_OPS=30 BENCH_MOCK_OPS=300 (defaults)
+ *   BENCH_NODES=50 BENCH_OPS=30 BENCH_MOCK_OPS=300 BENCH_MIN_RT=10 (defaults)
  */
 import { BUILTIN_ROLES, createAgeCrypto, createRoleRegistry } from '@chorus-dht/crypto-age'
 import { createTestNetwork } from '@chorus-dht/dht-core/testing'
@@ -15,11 +15,12 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { MemoryDatastore } from 'datastore-core/memory'
 import { chorusRecordPolicy, createEncryptedStorage, signerFromPrivateKey } from '../src/index.js'
 import type { EncryptedStorage } from '../src/index.js'
-import type { CryptoProvider, DHT, RecordPolicy } from '@chorus-dht/types'
+import type { CryptoProvider, DHT, RecordPolicy, RecordSigner } from '@chorus-dht/types'
 
 const NODES = Number(process.env.BENCH_NODES ?? 50)
 const OPS = Number(process.env.BENCH_OPS ?? 30)
 const MOCK_OPS = Number(process.env.BENCH_MOCK_OPS ?? 300)
+const MIN_ROUTING_TABLE = Number(process.env.BENCH_MIN_RT ?? 10)
 const HEAD_QUORUM = 3
 const content = new Uint8Array(1024).map((_, i) => i & 0xff)
 const roles = createRoleRegistry()
@@ -42,36 +43,95 @@ async function makeCrypto (): Promise<CryptoProvider> {
   return createAgeCrypto({ roles, keys: { recipients, identities: { backend_developer: identities.backend_developer } } })
 }
 
-async function opsPerSecond (n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
-  await fn(-1) // warm up
-  const start = performance.now()
-  for (let i = 0; i < n; i++) await fn(i)
-  return n / ((performance.now() - start) / 1000)
+/** Runs `a` and `b` alternately (so load changes hit both alike); returns ops/s of each. */
+async function pairwise (n: number, a: (i: number) => Promise<unknown>, b: (i: number) => Promise<unknown>): Promise<[number, number]> {
+  await a(-1) // warm up
+  await b(-1)
+  let ta = 0
+  let tb = 0
+  for (let i = 0; i < n; i++) {
+    let start = performance.now()
+    await a(i)
+    ta += performance.now() - start
+    start = performance.now()
+    await b(i)
+    tb += performance.now() - start
+  }
+  return [n / (ta / 1000), n / (tb / 1000)]
 }
 
-interface Row { scenario: string, op: string, storage: number, raw?: number, rawLabel?: string }
+/** A DHT that counts the calls and the time the storage layer spends in it. */
+interface TimedDHT { dht: DHT, calls: number, ms: number, reset(): void }
+function timed (dht: DHT): TimedDHT {
+  const t: TimedDHT = { dht, calls: 0, ms: 0, reset: () => { t.calls = 0; t.ms = 0 } }
+  const wrap = (fn: (...args: any[]) => Promise<any>) => ({
+    value: async (...args: any[]) => {
+      const start = performance.now()
+      try {
+        return await fn.apply(dht, args)
+      } finally {
+        t.ms += performance.now() - start
+        t.calls++
+      }
+    }
+  })
+  t.dht = Object.create(dht, { getValue: wrap(dht.getValue), putValue: wrap(dht.putValue) })
+  return t
+}
+
+interface Row { scenario: string, op: string, storage: number, raw?: number, rawLabel?: string, dhtCalls?: number, dhtShare?: number }
 const rows: Row[] = []
 
 function print (): void {
   const fmt = (n?: number): string => n == null ? '-' : n.toFixed(1)
-  console.log('\n1 KiB content, encrypted for 5 roles; raw = putValue/getValue of the same 1 KiB on the same DHT')
-  console.log('overhead = raw ops/s ÷ storage ops/s (1.00 = free; goal ≤ 1.25 on the 50-node network)\n')
-  const header = ['scenario', 'operation', 'storage ops/s', 'raw ops/s', 'raw op', 'overhead']
-  const lines = rows.map(r => [r.scenario, r.op, fmt(r.storage), fmt(r.raw), r.rawLabel ?? '-', r.raw == null ? '-' : `${(r.raw / r.storage).toFixed(2)}×`])
+  console.log('\n1 KiB content, encrypted for 5 roles; raw = putValue/getValue of the same 1 KiB on the same DHT, run alternately with the storage op')
+  console.log('overhead = raw ops/s ÷ storage ops/s (1.00 = free; goal ≤ 1.25 on the 50-node network)')
+  console.log('DHT calls/op and DHT share = how many DHT operations one storage op makes and the share of its time spent in them\n')
+  const header = ['scenario', 'operation', 'storage ops/s', 'raw ops/s', 'raw op', 'overhead', 'DHT calls/op', 'DHT share']
+  const lines = rows.map(r => [r.scenario, r.op, fmt(r.storage), fmt(r.raw), r.rawLabel ?? '-', r.raw == null ? '-' : `${(r.raw / r.storage).toFixed(2)}×`,
+    r.dhtCalls == null ? '-' : r.dhtCalls.toFixed(1), r.dhtShare == null ? '-' : `${(r.dhtShare * 100).toFixed(0)}%`])
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map(l => l[i].length)))
   for (const l of [header, ...lines]) console.log(l.map((c, i) => c.padEnd(widths[i])).join('  '))
 }
 
-async function measure (scenario: string, writer: { dht: DHT, storage: EncryptedStorage }, reader: { dht: DHT, storage: EncryptedStorage }, n: number): Promise<void> {
-  const address = (i: number): string => `ucxl://bench:backend_developer@${scenario.replace(/[^a-z0-9]/gi, '')}:t/*^/doc${i}`
-  const store = await opsPerSecond(n, async i => writer.storage.storeUCXLContent(address(i), content, 'backend_developer', 'application/octet-stream'))
-  const rawPut = await opsPerSecond(n, async i => writer.dht.putValue(`/bench/${scenario}/${i}`, content, { minPeers: 3 }))
-  rows.push({ scenario, op: 'store', storage: store, raw: rawPut, rawLabel: 'putValue' })
-  const miss = await opsPerSecond(n, async i => reader.storage.retrieveUCXLContent(address(Math.max(0, i)), { noCache: true }))
-  const rawGetQ = await opsPerSecond(n, async i => reader.dht.getValue(`/bench/${scenario}/${Math.max(0, i)}`, { quorum: HEAD_QUORUM }))
-  const rawGet1 = await opsPerSecond(n, async i => reader.dht.getValue(`/bench/${scenario}/${Math.max(0, i)}`))
-  rows.push({ scenario, op: 'retrieve, cache miss', storage: miss, raw: rawGetQ, rawLabel: `getValue quorum ${HEAD_QUORUM}` })
-  rows.push({ scenario, op: 'retrieve, cache miss', storage: miss, raw: rawGet1, rawLabel: 'getValue quorum 1' })
+interface BenchNode { dht: DHT, storage: EncryptedStorage, fast: EncryptedStorage, timed: TimedDHT }
+
+async function measure (scenario: string, writer: BenchNode, reader: BenchNode, n: number): Promise<void> {
+  const tag = scenario.replace(/[^a-z0-9]/gi, '')
+  const address = (i: number): string => `ucxl://bench:backend_developer@${tag}:t/*^/doc${i}`
+  const rawKey = (i: number): string => `/bench/${tag}/${i}`
+  const row = async (op: string, rawLabel: string, t: TimedDHT, storageOp: (i: number) => Promise<unknown>, rawOp: (i: number) => Promise<unknown>): Promise<void> => {
+    t.reset()
+    const started = performance.now()
+    const [storage, raw] = await pairwise(n, storageOp, rawOp)
+    // the wrapped DHT also counted the warm-up op
+    const storageMs = (n + 1) / storage * 1000
+    rows.push({ scenario, op, storage, raw, rawLabel, dhtCalls: t.calls / (n + 1), dhtShare: Math.min(1, t.ms / storageMs) })
+    console.log(`${scenario}: ${op} done in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  }
+  await row('store', 'putValue', writer.timed,
+    async i => writer.storage.storeUCXLContent(address(i), content, 'backend_developer', 'application/octet-stream'),
+    async i => writer.dht.putValue(rawKey(i), content, { minPeers: 3 }))
+  await row('store, confirmWrites off', 'putValue', writer.timed,
+    async i => writer.fast.storeUCXLContent(address(i).replace('doc', 'fast'), content, 'backend_developer', 'application/octet-stream'),
+    async i => writer.dht.putValue(rawKey(i), content, { minPeers: 3 }))
+  await row('retrieve *^, cache miss', `getValue quorum ${HEAD_QUORUM}`, reader.timed,
+    async i => reader.storage.retrieveUCXLContent(address(i), { noCache: true }),
+    async i => reader.dht.getValue(rawKey(i), { quorum: HEAD_QUORUM }))
+  await row('retrieve *~1, cache miss', 'getValue quorum 1', reader.timed,
+    async i => reader.storage.retrieveUCXLContent(address(i).replace('*^', '*~1'), { noCache: true }),
+    async i => reader.dht.getValue(rawKey(i)))
+}
+
+function benchNode (dht: DHT, crypto: CryptoProvider, signer: RecordSigner): BenchNode {
+  const t = timed(dht)
+  const components = { dht: t.dht, crypto, roles, signer, datastore: new MemoryDatastore() }
+  return {
+    dht,
+    timed: t,
+    storage: createEncryptedStorage(components, { reconcileInterval: 0 }),
+    fast: createEncryptedStorage(components, { reconcileInterval: 0, confirmWrites: false })
+  }
 }
 
 async function main (): Promise<void> {
@@ -83,26 +143,27 @@ async function main (): Promise<void> {
     const signer = signerFromPrivateKey(await generateKeyPair('Ed25519'))
     const dht = mockDHT({ peerId: signer.peerId, validators: policy.validators, selectors: policy.selectors })({ network })
     await dht.start()
-    const storage = createEncryptedStorage({ dht, crypto, roles, signer, datastore: new MemoryDatastore() }, { reconcileInterval: 0 })
-    return { dht, storage }
+    return benchNode(dht, crypto, signer)
   }))
   await measure('MockDHT (10 nodes)', mocks[0], mocks[5], MOCK_OPS)
   const hitAddress = 'ucxl://bench:backend_developer@hit:t/*^/doc'
   await mocks[0].storage.storeUCXLContent(hitAddress, content, 'backend_developer', 'application/octet-stream')
-  const hit = await opsPerSecond(MOCK_OPS * 20, async () => mocks[0].storage.retrieveUCXLContent(hitAddress))
+  const hits = MOCK_OPS * 20
+  const hitStart = performance.now()
+  for (let i = 0; i < hits; i++) await mocks[0].storage.retrieveUCXLContent(hitAddress)
+  const hit = hits / ((performance.now() - hitStart) / 1000)
   rows.push({ scenario: 'any DHT', op: 'retrieve, cache hit', storage: hit })
   for (const m of mocks) await m.dht.stop()
+  print()
 
   // --- dht-core memory network ----------------------------------------------
   const t0 = performance.now()
   const keys = await Promise.all(Array.from({ length: NODES }, async () => generateKeyPair('Ed25519')))
-  const net = await createTestNetwork(NODES, { validators: policy.validators, selectors: policy.selectors }, { components: i => ({ privateKey: keys[i] }), timeout: 300_000 })
+  const net = await createTestNetwork(NODES, { validators: policy.validators, selectors: policy.selectors }, { components: i => ({ privateKey: keys[i] }), timeout: 300_000, minRoutingTableSize: MIN_ROUTING_TABLE })
   console.log(`${NODES}-node dht-core memory network ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   try {
-    const node = (i: number): { dht: DHT, storage: EncryptedStorage } => ({
-      dht: net.nodes[i],
-      storage: createEncryptedStorage({ dht: net.nodes[i], crypto, roles, signer: signerFromPrivateKey(keys[i]), datastore: new MemoryDatastore() }, { reconcileInterval: 0 })
-    })
+    const node = (i: number): BenchNode => benchNode(net.nodes[i], crypto, signerFromPrivateKey(keys[i]))
+    rows.length = 0
     await measure(`dht-core (${NODES} nodes)`, node(0), node(Math.floor(NODES / 2)), OPS)
   } finally {
     await net.stop()
