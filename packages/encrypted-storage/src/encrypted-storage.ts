@@ -168,7 +168,9 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
       const signal = this.controller?.signal
       if (signal == null || signal.aborted) return
       this.reconcile({ signal })
-        .catch(err => { this.log.error('background reconcile failed - %e', err) })
+        .catch(err => {
+          if (!signal.aborted) this.log.error('background reconcile failed - %e', err)
+        })
         .finally(() => {
           if (this.started && this.controller?.signal === signal) this.scheduleReconcile()
         })

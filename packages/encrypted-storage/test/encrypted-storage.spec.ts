@@ -247,6 +247,32 @@ describe('concurrent writers', () => {
   })
 })
 
+describe('background reconcile', () => {
+  it('re-publishes a lost version by itself while started, and stops cleanly', async () => {
+    const network = createMockNetwork()
+    const a = await mockNode({ network, clock: manualClock(1_800_000_000_000) })
+    const b = await mockNode({ network, clock: manualClock(1_800_000_000_000 + 1000), init: { reconcileInterval: 10 } })
+    nodes.push(a, b)
+    await b.dht.stop()
+    await a.storage.storeUCXLContent(ADDR, text('first'), 'backend_developer', 'text/plain')
+    await a.dht.stop()
+    await b.dht.start()
+    await b.storage.storeUCXLContent(ADDR, text('second'), 'backend_developer', 'text/plain')
+    await a.dht.start()
+    b.storage.start()
+    const deadline = Date.now() + 10_000
+    let versions: number[] = []
+    while (Date.now() < deadline) {
+      versions = (await a.storage.history(ADDR)).map(m => m.version)
+      if (versions.length === 2) break
+      await new Promise(resolve => setTimeout(resolve, 10))
+    }
+    b.storage.stop()
+    expect(versions).toEqual([1, 2])
+    expect(str((await a.storage.retrieveUCXLContent(ADDR, { noCache: true })).content)).toBe('second')
+  })
+})
+
 describe('tampered records', () => {
   it('rejects a tampered record from a DHT that does not validate, never caches it and drops the cached copy', async () => {
     const signer = await newSigner()
