@@ -1,4 +1,5 @@
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -169,6 +170,8 @@ export class ApiServer {
     let status = 500
 
     const controller = new AbortController()
+    // one request fans out into many DHT operations, each listening on it
+    setMaxListeners(Number.POSITIVE_INFINITY, controller.signal)
     const timer = setTimeout(() => controller.abort(new HttpError(UCXL_CODES.TIMEOUT, `request timed out after ${this.init.requestTimeout} ms`)), this.init.requestTimeout)
     const onClose = (): void => { if (!res.writableFinished) controller.abort(new Error('client went away')) }
     res.once('close', onClose)
