@@ -129,8 +129,9 @@ function benchNode (dht: DHT, crypto: CryptoProvider, signer: RecordSigner): Ben
   return {
     dht,
     timed: t,
-    storage: createEncryptedStorage(components, { reconcileInterval: 0 }),
-    fast: createEncryptedStorage(components, { reconcileInterval: 0, confirmWrites: false })
+    // a generous deadline: a loaded machine can make one kad query slow
+    storage: createEncryptedStorage(components, { reconcileInterval: 0, timeout: 120_000 }),
+    fast: createEncryptedStorage(components, { reconcileInterval: 0, timeout: 120_000, confirmWrites: false })
   }
 }
 

@@ -269,7 +269,9 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
   }
 
   private cacheContent (content: Uint8Array, metadata: UCXLMetadata, ...keys: string[]): void {
-    for (const key of keys) this.cache.set(key, content, metadata)
+    // a private copy: the caller may reuse its buffer
+    const own = content.slice()
+    for (const key of keys) this.cache.set(key, own, copy(metadata))
   }
 
   private versionAddress (logical: string, version: number): string {
@@ -299,7 +301,7 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
       if (!roles.canStore(creatorRole)) {
         throw new AccessDeniedError(`role ${creatorRole} (authority ${roles.get(creatorRole)?.authority}) may not store`)
       }
-      const encryptedFor = roles.recipientsFor(creatorRole)
+      const encryptedFor = [...roles.recipientsFor(creatorRole)]
       const base: UCXLMetadata = {
         address: logical,
         creatorRole,
@@ -461,7 +463,7 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
           this.metrics.retrieveTimeTotal += performance.now() - started
           this.metrics.lastUpdate = this.clock.now()
           await this.audit('retrieve', { address: logical, role: hit.metadata.creatorRole, contentType: hit.metadata.contentType, size: hit.content.byteLength, success: true })
-          return { content: hit.content, metadata: copy(hit.metadata), fromCache: true }
+          return { content: hit.content.slice(), metadata: copy(hit.metadata), fromCache: true }
         }
         this.metrics.cacheMisses++
       }

@@ -339,6 +339,18 @@ describe('cache', () => {
     expect((await a.storage.retrieveUCXLContent(ADDR.replace('decision', 'doc0'))).fromCache).toBe(false)
   })
 
+  it('keeps its own copy of cached content', async () => {
+    const a = await mockNode()
+    nodes.push(a)
+    const buffer = text('original')
+    await a.storage.storeUCXLContent(ADDR, buffer, 'backend_developer', 'text/plain')
+    buffer.fill(0)
+    const first = await a.storage.retrieveUCXLContent(ADDR)
+    expect(first.fromCache).toBe(true)
+    first.content.fill(0)
+    expect(str((await a.storage.retrieveUCXLContent(ADDR)).content)).toBe('original')
+  })
+
   it('runs the cleanup loop while started and leaves no timer after stop', async () => {
     const a = await mockNode()
     nodes.push(a)
