@@ -191,6 +191,12 @@ describe('a network of node processes', () => {
     await waitFor(async () => (await connectedPeers(d)).includes(a.peerId), 'D to join A after SIGHUP')
     const status = await getJson(`${d.api}/status`)
     expect(status.body.response.data.bootstrap).toEqual({ source: 'config', peers: [a.multiaddr] })
+
+    // a broken roles file is refused and the previous table kept
+    await writeFile(rolesFile, 'roles:\n  - name: bad\n    authority: boss\n')
+    d.proc.kill('SIGHUP')
+    await waitFor(() => d.stderr().includes('reload failed'), 'the failed reload to be logged')
+    expect((await getJson(`${d.api}/roles`)).body.response.data.roles.map((r: any) => r.name)).toContain('data_scientist')
     expect(await stopNode(d, 'SIGINT')).toBe(0)
   })
 })
