@@ -10,7 +10,7 @@ import { ApiError, ConfigError, UsageError } from './errors.js'
 
 /** Where a command writes. Injectable for tests. */
 export interface CliIO {
-  stdout: (text: string) => void
+  stdout: (text: string | Uint8Array) => void
   stderr: (text: string) => void
   /** Reads all of stdin, or `undefined` when stdin is a terminal. */
   stdin: () => Promise<Uint8Array | undefined>
@@ -191,7 +191,7 @@ const COMMANDS: Command[] = [
       if (values.out != null) {
         await writeFile(resolve(io.cwd, values.out), content)
       } else {
-        io.stdout(content.toString('utf8'))
+        io.stdout(content)
       }
       return EXIT.OK
     }

@@ -6,7 +6,7 @@ function io (): CliIO & { out: string, err: string } {
   const r = {
     out: '',
     err: '',
-    stdout: (t: string) => { r.out += t },
+    stdout: (t: string | Uint8Array) => { r.out += typeof t === 'string' ? t : Buffer.from(t).toString('utf8') },
     stderr: (t: string) => { r.err += t },
     stdin: async () => undefined,
     env: {},
