@@ -44,7 +44,8 @@ afterAll(async () => {
   if (root != null) await rm(root, { recursive: true, force: true })
 })
 
-describe('a network of node processes', () => {
+// generous ceilings for a loaded CI machine; nothing here waits a fixed time
+describe('a network of node processes', { timeout: 120_000 }, () => {
   it('three nodes join through the first one', async () => {
     await waitFor(async () => (await connectedPeers(a)).length >= 2, 'A to see B and C')
     expect(await connectedPeers(a)).toEqual(expect.arrayContaining([b.peerId, c.peerId]))
@@ -111,6 +112,18 @@ describe('a network of node processes', () => {
     expect(missing.stderr).toContain('UCXL-404-NOT_FOUND')
     const content = await runCli(['get', ADDRESS, '--api', a.api])
     expect(content.stdout).toBe('use gRPC for the API')
+  })
+
+  it('announces content on one node and discovers it from another', async () => {
+    const announce = await fetch(`${a.api}/announce/${enc(ADDRESS)}`, { method: 'POST' })
+    expect(announce.status).toBe(200)
+    expect(((await announce.json()) as any).response.code).toBe('UCXL-200-OK')
+    const peers = await waitFor(async () => {
+      const r = await getJson(`${b.api}/discover/${enc(ADDRESS)}`)
+      const ids: string[] = r.body.response.data.peers.map((p: any) => p.id)
+      return ids.includes(a.peerId) ? ids : undefined
+    }, 'B to discover A as a provider')
+    expect(peers).toContain(a.peerId)
   })
 
   it('serves health, Prometheus metrics and status', async () => {
@@ -201,7 +214,7 @@ describe('a network of node processes', () => {
   })
 })
 
-describe('a node on the mock DHT only', () => {
+describe('a node on the mock DHT only', { timeout: 120_000 }, () => {
   it('stores and reads without a network and says so', async () => {
     const m = await startNode(join(root, 'm'), ['--mock'])
     expect(m.stdout()).toMatch(/^backend:\s+mock$/m)
@@ -217,7 +230,7 @@ describe('a node on the mock DHT only', () => {
   })
 })
 
-describe('start refuses bad configuration', () => {
+describe('start refuses bad configuration', { timeout: 120_000 }, () => {
   it('exits 2 naming the key for a malformed config file, and touches no data', async () => {
     const bad = join(root, 'bad.yaml')
     await writeFile(bad, 'api:\n  port: not-a-port\n')
