@@ -10,7 +10,7 @@ import { createDhtLayer } from './dht-layer.js'
 import type { DhtLayer } from './dht-layer.js'
 import { resolveBootstrap, readStructuredFile } from './config.js'
 import type { NodeConfig } from './config.js'
-import { dataDirLayout, ensureDataDir, loadOrCreatePeerKey, removeRuntimeInfo, writeRuntimeInfo } from './data-dir.js'
+import { dataDirLayout, ensureDataDir, loadOrCreatePeerKey, readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './data-dir.js'
 import type { DataDirLayout } from './data-dir.js'
 import { ConfigError } from './errors.js'
 import { ApiServer } from './http-server.js'
@@ -40,6 +40,15 @@ export interface ReloadResult {
   dialed: number
 }
 
+function isAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err: any) {
+    return err.code === 'EPERM'
+  }
+}
+
 /** A stage of shutdown, in order. */
 type Stage = [name: string, stop: () => Promise<void>]
 
@@ -65,6 +74,7 @@ export class ChorusNode {
   private apiUrl = ''
   private peerId = ''
   private readonly requestCounts = new Map<number, number>()
+  private wroteRuntimeInfo = false
 
   constructor (config: NodeConfig, logger: PinoLogger) {
     this.config = config
@@ -144,11 +154,17 @@ export class ChorusNode {
     }
     this.keystore = keystore
 
+    const running = await readRuntimeInfo(this.layout)
+    if (running != null && running.pid !== process.pid && isAlive(running.pid)) {
+      throw new Error(`a node (pid ${running.pid}, API ${running.api}) is already running on the data directory ${this.layout.root}`)
+    }
     const datastore = new LevelDatastore(this.layout.datastore)
     try {
       await datastore.open()
     } catch (err: any) {
-      throw new Error(`cannot open the datastore ${this.layout.datastore}${/lock/i.test(String(err?.cause?.message ?? err.message)) ? ' (is another node running on this data directory?)' : ''}: ${err.message}`, { cause: err })
+      const causes: string[] = []
+      for (let e = err; e != null && causes.length < 6; e = e.cause) causes.push(`${e.code ?? ''} ${e.message ?? ''}`)
+      throw new Error(`cannot open the datastore ${this.layout.datastore} (is another node running on this data directory?): ${causes.join(' <- ')}`, { cause: err })
     }
     this.datastore = datastore
     stages.push(['datastore', async () => { await datastore.close() }])
@@ -221,6 +237,7 @@ export class ChorusNode {
     this.apiUrl = `http://${host}:${bound.port}`
     this.startedAt = Date.now()
 
+    this.wroteRuntimeInfo = true
     await writeRuntimeInfo(this.layout, {
       pid: process.pid,
       peerId: this.peerId,
@@ -281,7 +298,8 @@ export class ChorusNode {
       }
     }
     this.stages = []
-    await removeRuntimeInfo(this.layout).catch(() => {})
+    if (this.wroteRuntimeInfo) await removeRuntimeInfo(this.layout).catch(() => {})
+    this.wroteRuntimeInfo = false
     this.state = 'stopped'
   }
 

@@ -64,6 +64,9 @@ export async function runNode (config: NodeConfig, io: CliIO): Promise<number> {
       ''
     ].join('\n'))
     logger.info({ peerId: info.peerId, multiaddrs: info.multiaddrs, api: info.api, backend: info.backend }, 'node started')
+    if (config.dht.useRealDHT && info.backend !== 'real') {
+      logger.warn('the real DHT is not available: serving from the mock DHT; writes are journaled and replayed when it recovers')
+    }
   } catch (err: any) {
     process.off('SIGINT', onStop)
     process.off('SIGTERM', onStop)

@@ -114,6 +114,15 @@ describe('a network of node processes', { timeout: 120_000 }, () => {
     expect(content.stdout).toBe('use gRPC for the API')
   })
 
+  it('refuses a second node on a data directory in use; client commands find the running one', async () => {
+    const second = await runCli(['start', '--data-dir', a.dataDir, '--api-port', '0', '--listen', '/ip4/127.0.0.1/tcp/0'])
+    expect(second.code).toBe(1)
+    expect(second.stderr).toContain('already running')
+    const status = await runCli(['status', '--data-dir', a.dataDir])
+    expect(status.code, status.stderr).toBe(0)
+    expect(JSON.parse(status.stdout).peer_id).toBe(a.peerId)
+  })
+
   it('announces content on one node and discovers it from another', async () => {
     const announce = await fetch(`${a.api}/announce/${enc(ADDRESS)}`, { method: 'POST' })
     expect(announce.status).toBe(200)
