@@ -1,2 +1,2 @@
 import { chorusTsup } from '@chorus-dht/tsup-config'
-export default chorusTsup({ entry: ['src/index.ts', 'src/polyfill.ts'] })
+export default chorusTsup({ entry: ['src/index.ts', 'src/polyfill.ts', 'src/testing.ts'] })

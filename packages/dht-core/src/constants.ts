@@ -1,6 +1,42 @@
-/** Kademlia protocol id. */
+/**
+ * Defaults of `@chorus-dht/dht-core`, resolved once when a node is created.
+ *
+ * @packageDocumentation
+ */
+
+/** Kademlia protocol id: the `/CHORUS` prefix of CHORUS. */
 export const DEFAULT_PROTOCOL = '/CHORUS/kad/1.0.0'
+/** The peer-info protocol answering agent, role and capabilities as JSON. */
+export const PEER_INFO_PROTOCOL = '/CHORUS/peer-info/1.0.0'
 /** Bootstrap timeout, ms. */
 export const DEFAULT_BOOTSTRAP_TIMEOUT = 30_000
+/** Interval of the auto-bootstrap loop while not connected, ms. */
+export const DEFAULT_BOOTSTRAP_INTERVAL = 30_000
 /** Discovery interval, ms. */
 export const DEFAULT_DISCOVERY_INTERVAL = 60_000
+/** Peer cleanup interval, ms. */
+export const DEFAULT_PEER_CLEANUP_INTERVAL = 5 * 60_000
+/** Discovered peers unseen for longer than this are dropped, ms. */
+export const DEFAULT_PEER_TTL = 60 * 60_000
+/** Upper bound of the random delay before the first bootstrap dial, ms. */
+export const DEFAULT_JOIN_STAGGER = 2_000
+/** Default timeout of value and provider queries, ms. */
+export const DEFAULT_QUERY_TIMEOUT = 30_000
+/** Default timeout of a request to one peer (getValueFromPeer, peer-info), ms. */
+export const DEFAULT_PEER_REQUEST_TIMEOUT = 10_000
+/** Default listen address of the TCP transport. */
+export const DEFAULT_TCP_LISTEN = '/ip4/127.0.0.1/tcp/0'
+/** Default agent version announced by identify. */
+export const DEFAULT_AGENT_VERSION = 'chorus-dht/0.1.0'
+/** Default `limit` of findProviders and findPeersByRole. */
+export const DEFAULT_PROVIDER_LIMIT = 20
+/** Maximum size of a peer-info answer, bytes. */
+export const MAX_PEER_INFO_SIZE = 16 * 1024
+/** Provider key announced by every registered peer. */
+export const PEER_PROVIDER_KEY = 'CHORUS:peer'
+/** Provider key prefix of roles. */
+export const ROLE_PROVIDER_PREFIX = 'CHORUS:role:'
+/** Provider key prefix of capabilities. */
+export const CAPABILITY_PROVIDER_PREFIX = 'CHORUS:capability:'
+/** Datastore prefix under which kad-dht stores records. */
+export const RECORD_DATASTORE_PREFIX = '/dht/record'

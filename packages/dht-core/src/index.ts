@@ -1,10 +1,272 @@
 /**
  * @packageDocumentation
  *
- * The libp2p Kademlia node of chorus-dht.
+ * The libp2p Kademlia node of chorus-dht: a libp2p node running
+ * `@libp2p/kad-dht` under `/CHORUS/kad/1.0.0`, behind the `DHT` and
+ * `RoleDiscovery` contracts of `@chorus-dht/types`.
+ *
+ * @example
+ *
+ * ```ts
+ * import { createChorusDHT } from '@chorus-dht/dht-core'
+ *
+ * const policy = {
+ *   validators: { CHORUS: (key: string, value: Uint8Array) => { if (value.length === 0) throw new Error('empty') } },
+ *   selectors: { CHORUS: () => 0 }
+ * }
+ * const a = await createChorusDHT({ transports: ['memory'], allowPrivateAddresses: true, joinStagger: 0, ...policy })
+ * const b = await createChorusDHT({ transports: ['memory'], allowPrivateAddresses: true, joinStagger: 0, bootstrapPeers: a.getMultiaddrs(), ...policy })
+ * await b.bootstrap()
+ *
+ * const result = await a.putValue('/CHORUS/hello', new TextEncoder().encode('world'))
+ * console.info('stored on %d remote peers', result.remotePeers)
+ * console.info(new TextDecoder().decode(await b.getValue('/CHORUS/hello')))
+ *
+ * await b.stop()
+ * await a.stop()
+ * ```
  */
 
 // Must run before any libp2p code: Node 20 lacks Promise.withResolvers.
 import './polyfill.js'
+import { ChorusDHTNode } from './chorus-dht.js'
+import type {
+  AgentInfo,
+  Clock,
+  ComponentLogger,
+  DHT,
+  RandomSource,
+  RecordSelector,
+  RecordValidator,
+  RoleDiscovery,
+  RolePeer
+} from '@chorus-dht/types'
+import type { PrivateKey, Libp2p } from '@libp2p/interface'
+import type { KadDHT, KadDHTInit } from '@libp2p/kad-dht'
+import type { Datastore } from 'interface-datastore'
 
 export * from './constants.js'
+export * from './errors.js'
+export { providerKeyToCID } from './keys.js'
+
+/** A transport the node can listen and dial on. */
+export type ChorusTransport = 'tcp' | 'memory'
+
+/** How the node takes part in the DHT. */
+export type ChorusDHTMode = 'auto' | 'client' | 'server'
+
+/** Configuration of {@link createChorusDHT}. Every field is optional. */
+export interface ChorusDHTInit {
+  /**
+   * Multiaddrs to listen on.
+   * @default ['/ip4/127.0.0.1/tcp/0'] with the tcp transport, a fresh `/memory/<uuid>` with the memory transport
+   */
+  listen?: string[]
+
+  /**
+   * Transports to enable. `memory` only connects nodes in the same process
+   * (tests, simulations).
+   * @default ['tcp']
+   */
+  transports?: ChorusTransport[]
+
+  /**
+   * Multiaddrs of bootstrap peers. An address that ends in `/p2p/<id>` only
+   * accepts a peer with that id: a different peer answering is rejected.
+   * @default []
+   */
+  bootstrapPeers?: string[]
+
+  /**
+   * How long one bootstrap attempt may take, ms.
+   * @default 30000
+   */
+  bootstrapTimeout?: number
+
+  /**
+   * Interval of the auto-bootstrap loop while the node is not connected, ms.
+   * @default 30000
+   */
+  bootstrapInterval?: number
+
+  /**
+   * Whether the node bootstraps by itself on start (after the join stagger)
+   * and then every `bootstrapInterval` while it is not connected.
+   * @default true
+   */
+  autoBootstrap?: boolean
+
+  /**
+   * Upper bound of a random delay before the first bootstrap dial, ms, so
+   * that many nodes started together do not hit the bootstrap peers at once.
+   * `0` dials immediately.
+   * @default 2000
+   */
+  joinStagger?: number
+
+  /**
+   * Interval of the discovery of `CHORUS:peer` providers, ms.
+   * @default 60000
+   */
+  discoveryInterval?: number
+
+  /**
+   * Interval of the cleanup of discovered peers, ms.
+   * @default 300000
+   */
+  peerCleanupInterval?: number
+
+  /**
+   * Discovered peers not seen for longer than this are dropped, ms.
+   * @default 3600000
+   */
+  peerTTL?: number
+
+  /**
+   * `server` answers DHT queries, `client` only asks. `auto` lets kad-dht
+   * switch to server once the node has a public address, or is server right
+   * away when `allowPrivateAddresses` is on.
+   * @default 'auto'
+   */
+  mode?: ChorusDHTMode
+
+  /**
+   * LAN / loopback mode. The kad-dht defaults assume the public internet:
+   * a node stays a client while it only has private or loopback addresses,
+   * and peers with only such addresses are dropped from the routing table.
+   * Turn this on for a LAN, loopback or memory-transport deployment: `auto`
+   * mode becomes server mode and peers' addresses are kept as they are.
+   * @default false
+   */
+  allowPrivateAddresses?: boolean
+
+  /**
+   * The Kademlia protocol id.
+   * @default '/CHORUS/kad/1.0.0'
+   */
+  protocol?: string
+
+  /**
+   * Record validators by namespace (the first segment of the key: `CHORUS`
+   * for `/CHORUS/…`). A put for a namespace without a validator is refused
+   * (`InvalidParametersError`), since every remote peer would refuse it.
+   * @default {}
+   */
+  validators?: Record<string, RecordValidator>
+
+  /**
+   * Record selectors by namespace. Without one, the first valid answer (the
+   * local copy first) wins.
+   * @default {}
+   */
+  selectors?: Record<string, RecordSelector>
+
+  /**
+   * Default timeout of network queries (getValue, putValue, provide,
+   * findProviders, getClosestPeers, findPeersByRole), ms.
+   * @default 30000
+   */
+  queryTimeout?: number
+
+  /**
+   * Default timeout of a request to one peer (getValueFromPeer, peer-info), ms.
+   * @default 10000
+   */
+  peerRequestTimeout?: number
+
+  /**
+   * What this node says about itself on `/CHORUS/peer-info/1.0.0` until
+   * `registerPeer` replaces it.
+   * @default { agent: '', role: '', capabilities: [] }
+   */
+  agent?: Partial<AgentInfo>
+
+  /**
+   * The agent version announced by identify.
+   * @default 'chorus-dht/0.1.0'
+   */
+  agentVersion?: string
+
+  /**
+   * Multiaddrs (with `/ipcidr/`) that may always open connections, exempt
+   * from the per-host inbound rate limit (5 per second) and the connection
+   * limit. Useful when many loopback nodes join at once.
+   * @default []
+   */
+  allow?: string[]
+
+  /**
+   * Start the node before `createChorusDHT` resolves.
+   * @default true
+   */
+  start?: boolean
+
+  /**
+   * Advanced: options passed to `@libp2p/kad-dht` as they are, after the
+   * ones chorus-dht derives (protocol, mode, mapper, validators, selectors).
+   * @default {}
+   */
+  kadDHT?: Partial<KadDHTInit>
+}
+
+/** Collaborators of a {@link ChorusDHT}; each one is optional. */
+export interface ChorusDHTComponents {
+  /**
+   * Where records, provider records and the peer store live. Pass a
+   * persistent one (with the same `privateKey`) for records to survive a
+   * restart.
+   * @default a new `MemoryDatastore`
+   */
+  datastore?: Datastore
+  /** @default `defaultLogger()` of `@libp2p/logger` */
+  logger?: ComponentLogger
+  /**
+   * The node's libp2p key, which fixes its peer id.
+   * @default a new Ed25519 key
+   */
+  privateKey?: PrivateKey
+  /** Wall clock for uptime and peer freshness. @default `Date` */
+  clock?: Clock
+  /** Randomness of the join stagger. @default `Math.random` */
+  random?: RandomSource
+}
+
+/** The kad-dht service as chorus-dht runs it. */
+export interface ChorusServices extends Record<string, unknown> {
+  dht: KadDHT
+}
+
+/**
+ * A chorus-dht node: the `DHT` and `RoleDiscovery` contracts over libp2p and
+ * kad-dht, plus access to the node underneath.
+ */
+export interface ChorusDHT extends DHT, RoleDiscovery {
+  /** The libp2p node underneath, for advanced use. */
+  readonly libp2p: Libp2p<ChorusServices>
+  /** This node's listen addresses, each ending in `/p2p/<peerId>`. */
+  getMultiaddrs(): string[]
+  /** Whether the node is started. */
+  isStarted(): boolean
+  /** Same as `stop()` (the CHORUS name). */
+  close(): Promise<void>
+  /** This node's own peer-info answer. */
+  getAgentInfo(): AgentInfo
+  /** Peers learnt through discovery or peer-info, with what they said about themselves. */
+  getDiscoveredPeers(): RolePeer[]
+  /** Distinct peer ids in the routing table. */
+  getRoutingTablePeers(): string[]
+  /** The DHT mode kad-dht is in right now. */
+  getMode(): 'client' | 'server'
+}
+
+/**
+ * Creates a chorus-dht node. It is started before the promise resolves
+ * unless `init.start` is `false`; call `start()` then.
+ */
+export async function createChorusDHT (init: ChorusDHTInit = {}, components: ChorusDHTComponents = {}): Promise<ChorusDHT> {
+  const node = await ChorusDHTNode.create(init, components)
+  if (init.start !== false) {
+    await node.start()
+  }
+  return node
+}

@@ -1,0 +1,60 @@
+/**
+ * The parts of `@libp2p/kad-dht` 16 that chorus-dht reaches past the public
+ * `KadDHT` interface for. They are plain instance fields of the `KadDHT`
+ * class; this file is the one place that knows about them, so a kad-dht
+ * upgrade that moves them breaks here (and in the tests), not silently.
+ *
+ * - `routingTable.kb.toIterable()` to count distinct peers;
+ * - `providers` to add and read provider records locally when the routing
+ *   table is empty (kad-dht's own `provide` / `findProviders` wait for a peer);
+ * - `network.sendRequest` to send one GET_VALUE RPC to one peer, the wire
+ *   message a stock node answers (`getValueFromPeer`).
+ */
+import type { KadDHT, MessageType, QueryEvent } from '@libp2p/kad-dht'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+interface KBucketPeer { peerId: PeerId }
+
+interface RoutingTableInternals extends EventTarget {
+  size: number
+  kb?: { toIterable(): Iterable<KBucketPeer> }
+}
+
+interface ProvidersInternals {
+  addProvider(cid: CID, provider: PeerId, options?: AbortOptions): Promise<void>
+  getProviders(cid: CID, options?: AbortOptions): Promise<PeerId[]>
+}
+
+interface NetworkInternals {
+  sendRequest(to: PeerId, msg: { type: MessageType, key: Uint8Array }, options: AbortOptions & { path: { index: number, queued: number, running: number, total: number } }): AsyncIterable<QueryEvent>
+}
+
+/** kad-dht with the internals chorus-dht uses. */
+export interface KadDHTInternals extends KadDHT {
+  routingTable: RoutingTableInternals
+  providers: ProvidersInternals
+  network: NetworkInternals
+}
+
+/** Views a kad-dht service with its internals; throws if they are missing. */
+export function kadInternals (dht: KadDHT): KadDHTInternals {
+  const d = dht as Partial<KadDHTInternals>
+  if (d.routingTable == null || d.providers == null || d.network == null) {
+    throw new Error('unsupported @libp2p/kad-dht version: routingTable, providers or network missing')
+  }
+  return dht as KadDHTInternals
+}
+
+/** Distinct peer ids in the routing table (its `size` can count one twice). */
+export function routingTablePeers (dht: KadDHTInternals): string[] {
+  const ids = new Set<string>()
+  const kb = dht.routingTable.kb
+  if (kb == null) {
+    return []
+  }
+  for (const peer of kb.toIterable()) {
+    ids.add(peer.peerId.toString())
+  }
+  return [...ids]
+}

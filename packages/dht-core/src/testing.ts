@@ -1,0 +1,144 @@
+/**
+ * Test helpers: in-process networks of chorus-dht nodes over the libp2p
+ * memory transport, for this package's tests, the harness and other
+ * packages' integration tests.
+ *
+ * @example
+ *
+ * ```ts
+ * import { createTestNetwork } from '@chorus-dht/dht-core/testing'
+ *
+ * const net = await createTestNetwork(10, { validators: { CHORUS: () => {} }, selectors: { CHORUS: () => 0 } })
+ * await net.nodes[0].putValue('/CHORUS/k', new Uint8Array([1]))
+ * console.info(await net.nodes[9].getValue('/CHORUS/k'))
+ * await net.stop()
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+// Must run before any libp2p code: Node 20 lacks Promise.withResolvers.
+import './polyfill.js'
+import { createChorusDHT } from './index.js'
+import type { ChorusDHT, ChorusDHTComponents, ChorusDHTInit } from './index.js'
+
+/** Options of {@link createTestNetwork}. */
+export interface TestNetworkOptions {
+  /**
+   * The network is ready when every node has at least this many distinct
+   * peers in its routing table.
+   * @default min(n - 1, 20)
+   */
+  minRoutingTableSize?: number
+  /**
+   * How long to wait for the routing tables to fill, ms; `createTestNetwork`
+   * rejects (and stops the nodes) after it.
+   * @default 60000
+   */
+  timeout?: number
+  /**
+   * How many earlier nodes each new node dials. Up to 20 nodes the default
+   * is a full mesh.
+   * @default n <= 20 ? n - 1 : 6
+   */
+  degree?: number
+  /** Extra init for node `i`, over `init`. @default {} */
+  nodeInit?: (index: number) => ChorusDHTInit
+  /** Components for node `i` (a datastore, a private key…). @default {} */
+  components?: (index: number) => ChorusDHTComponents
+}
+
+/** An in-process network of started, connected chorus-dht nodes. */
+export interface TestNetwork {
+  nodes: ChorusDHT[]
+  /** Stops every node. */
+  stop(): Promise<void>
+}
+
+/** The init every test node gets unless `init` overrides it. */
+export const TEST_NODE_DEFAULTS: ChorusDHTInit = {
+  transports: ['memory'],
+  allowPrivateAddresses: true,
+  mode: 'server',
+  joinStagger: 0,
+  autoBootstrap: false
+}
+
+/**
+ * Starts `n` nodes over the memory transport, connects them and waits, by
+ * condition, until every routing table holds `minRoutingTableSize` peers.
+ */
+export async function createTestNetwork (n: number, init: ChorusDHTInit = {}, options: TestNetworkOptions = {}): Promise<TestNetwork> {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`n must be a positive integer, got ${String(n)}`)
+  }
+  const minSize = options.minRoutingTableSize ?? Math.min(n - 1, 20)
+  const timeout = options.timeout ?? 60_000
+  const degree = Math.min(options.degree ?? (n <= 20 ? n - 1 : 6), n - 1)
+  const nodes = await Promise.all(Array.from({ length: n }, async (_, i) =>
+    createChorusDHT({ ...TEST_NODE_DEFAULTS, ...init, ...options.nodeInit?.(i) }, options.components?.(i) ?? {})))
+  const stop = async (): Promise<void> => {
+    await Promise.all(nodes.map(async node => { await node.stop() }))
+  }
+  try {
+    await connectNodes(nodes, degree)
+    await waitForRoutingTables(nodes, minSize, timeout)
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return { nodes, stop }
+}
+
+/** Node `i` dials `degree` earlier nodes: the previous one and others spread over the range. */
+async function connectNodes (nodes: ChorusDHT[], degree: number): Promise<void> {
+  await Promise.all(nodes.map(async (node, i) => {
+    const targets = new Set<number>()
+    if (i > 0) {
+      targets.add(i - 1)
+    }
+    for (let j = 0; targets.size < Math.min(degree, i); j++) {
+      targets.add(Math.floor((j * 7919 + i * 31) % i))
+    }
+    for (const t of targets) {
+      await node.libp2p.dial(nodes[t].libp2p.getMultiaddrs()[0])
+    }
+  }))
+}
+
+/**
+ * Polls until every node has `minSize` distinct routing-table peers. Nodes
+ * still short look themselves up, which fills their neighbourhood.
+ */
+export async function waitForRoutingTables (nodes: ChorusDHT[], minSize: number, timeout = 60_000): Promise<void> {
+  const deadline = Date.now() + timeout
+  const lookups = new Map<ChorusDHT, Promise<void>>()
+  for (;;) {
+    const short = nodes.filter(node => node.getRoutingTablePeers().length < minSize)
+    if (short.length === 0) {
+      break
+    }
+    if (Date.now() > deadline) {
+      const sizes = nodes.map(node => node.getRoutingTablePeers().length)
+      throw new Error(`routing tables not filled after ${timeout} ms: ${short.length} node(s) below ${minSize} peers (sizes ${sizes.join(',')})`)
+    }
+    for (const node of short) {
+      if (!lookups.has(node)) {
+        lookups.set(node, selfLookup(node).finally(() => { lookups.delete(node) }))
+      }
+    }
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  await Promise.allSettled(lookups.values())
+}
+
+async function selfLookup (node: ChorusDHT): Promise<void> {
+  const signal = AbortSignal.timeout(10_000)
+  try {
+    for await (const event of node.libp2p.services.dht.getClosestPeers(node.libp2p.peerId.toMultihash().bytes, { signal })) {
+      void event
+    }
+  } catch {
+    // a failed lookup is retried by the next poll
+  }
+}
