@@ -27,4 +27,5 @@ node scripts/check-pack.mjs \
   @chorus-dht/types=NotFoundError,InvalidParametersError,AccessDeniedError,IntegrityError,RecordTooLargeError,BackendUnavailableError,NotStartedError,TimeoutError \
   @chorus-dht/ucxl=parse,format,parseLenient,validate,dhtKey,headKey,versionKey,matches,resolveVersion,InvalidUcxlAddressError \
   @chorus-dht/crypto-age=createRoleRegistry,createKeyStore,createAgeCrypto,BUILTIN_ROLES,parseRolesFile \
-  @chorus-dht/hybrid-mock=mockDHT,createMockNetwork,hybridDHT,hybridConfigFromEnv,seededRandom
+  @chorus-dht/hybrid-mock=mockDHT,createMockNetwork,hybridDHT,hybridConfigFromEnv,seededRandom \
+  @chorus-dht/replication=replicationManager,xorDistance,DEFAULT_REPLICATION_FACTOR
