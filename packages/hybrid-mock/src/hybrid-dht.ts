@@ -6,7 +6,7 @@ import { BackendUnavailableError, InvalidParametersError, NotStartedError } from
 import { WriteJournal } from './journal.js'
 import { probeKey, probeValue } from './probe.js'
 import { namespaceOf } from './record-policy.js'
-import { bytesEqual, checkPositiveInt, silentLogger, withTimeout } from './util.js'
+import { bytesEqual, checkPositiveInt, lifecycleController, silentLogger, withTimeout } from './util.js'
 import type { BackendMetrics, HybridConfig, HybridDHT, HybridDHTComponents, HybridDHTInit } from './index.js'
 import type {
   AbortOptions, BackendHealth, BackendKind, Clock, DHT, DHTStats, FindProvidersOptions, GetValueOptions, Logger,
@@ -106,7 +106,7 @@ export class DefaultHybridDHT implements HybridDHT {
 
   private async doStart (): Promise<void> {
     this.state = 'starting'
-    const lifecycle = new AbortController()
+    const lifecycle = lifecycleController()
     this.lifecycle = lifecycle
     const signal = lifecycle.signal
     try {

@@ -2,7 +2,7 @@ import { DEFAULT_MOCK_K, DEFAULT_MOCK_TIMEOUT, DEFAULT_PROVIDERS_LIMIT, MOCK_ALP
 import { BackendUnavailableError, InvalidParametersError, NotFoundError, NotStartedError } from './errors.js'
 import { DefaultMockNetwork } from './mock-network.js'
 import { isValidRecord, selectRecord, validateRecord } from './record-policy.js'
-import { bytesEqual, checkKey, checkPositiveInt, checkValue, silentLogger, sortByDistance, withTimeout } from './util.js'
+import { bytesEqual, checkKey, checkPositiveInt, checkValue, lifecycleController, silentLogger, sortByDistance, withTimeout } from './util.js'
 import type { MockDHT, MockDHTComponents, MockDHTInit, MockNetwork, MockNetworkNode } from './index.js'
 import type {
   AbortOptions, Clock, DHTStats, FindProvidersOptions, GetValueOptions, Logger, PeerInfo, PutResult,
@@ -63,7 +63,7 @@ export class DefaultMockDHT implements MockDHT, MockNetworkNode {
   start (): void {
     if (this.state === 'started') return
     this.network.join(this)
-    this.lifecycle = new AbortController()
+    this.lifecycle = lifecycleController()
     this.startedAt = this.clock.now()
     this.state = 'started'
     this.log('started %s', this.peerId)

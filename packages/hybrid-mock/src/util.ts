@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { AbortError, InvalidParametersError, NotStartedError, TimeoutError } from './errors.js'
 import type { ComponentLogger, Logger } from '@chorus-dht/types'
 
@@ -37,6 +38,17 @@ export function sortByDistance (key: string, peerIds: string[]): string[] {
     .map((id) => ({ id, kid: peerKadId(id) }))
     .sort((x, y) => compareDistance(target, x.kid, y.kid) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
     .map((p) => p.id)
+}
+
+/**
+ * An AbortController for a service's lifetime. Every operation in flight
+ * links one listener to its signal, so the default limit of 10 listeners
+ * would print a MaxListenersExceededWarning under ordinary concurrency.
+ */
+export function lifecycleController (): AbortController {
+  const controller = new AbortController()
+  setMaxListeners(Infinity, controller.signal)
+  return controller
 }
 
 /** Byte equality. */

@@ -147,6 +147,24 @@ describe('MockNetwork', () => {
     expect((await p).name).toBe('NotStartedError')
     expect(a.status).toBe('started')
   })
+
+  it('many concurrent operations print no MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = []
+    const onWarning = (w: Error): void => { warnings.push(w) }
+    process.on('warning', onWarning)
+    try {
+      const network = createMockNetwork()
+      const [a, b] = await nodesOn(network, 2)
+      await a.putValue('/app/busy', bytes('v'))
+      const reads = await Promise.all(Array.from({ length: 50 }, async () => text(await b.getValue('/app/busy'))))
+      expect(reads.every((r) => r === 'v')).toBe(true)
+      // warnings are emitted on the next tick
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
 })
 
 describe('MockDHT', () => {
