@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { main } from '../src/cli-main.js'
 import type { CliIO } from '../src/cli-main.js'
@@ -65,5 +68,45 @@ describe('the CLI', () => {
     // port 9 (discard) on loopback: nothing listens there in the test environment
     expect(await main(['status', '--api', 'http://127.0.0.1:9'], o)).toBe(1)
     expect(o.err).toContain('cannot reach the node API')
+  })
+})
+
+describe('keys and audit on a data directory', () => {
+  it('generates, rotates and lists role keys', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chorus-keys-'))
+    try {
+      const keys = join(dir, 'keys')
+      const gen = io()
+      expect(await main(['keys', 'generate', 'backend_developer', '--keys-dir', keys, '--json'], gen)).toBe(0)
+      const first = JSON.parse(gen.out)
+      expect(first).toMatchObject({ role: 'backend_developer', generation: 1 })
+      expect(first.recipient).toMatch(/^age1/)
+
+      const again = io()
+      expect(await main(['keys', 'generate', 'backend_developer', '--keys-dir', keys], again)).toBe(1)
+
+      const rot = io()
+      expect(await main(['keys', 'rotate', 'backend_developer', '--keys-dir', keys, '--json'], rot)).toBe(0)
+      const second = JSON.parse(rot.out)
+      expect(second.generation).toBe(2)
+      expect(second.recipient).not.toBe(first.recipient)
+
+      const list = io()
+      expect(await main(['keys', 'list', '--keys-dir', keys, '--json'], list)).toBe(0)
+      expect(JSON.parse(list.out).roles).toEqual([{ role: 'backend_developer', recipient: second.recipient, held: true, generations: 2 }])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('audit verify fails on a data directory without an audit log', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chorus-audit-'))
+    try {
+      const o = io()
+      expect(await main(['audit', 'verify', '--data-dir', dir], o)).toBe(1)
+      expect(o.err).toContain('no audit log')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

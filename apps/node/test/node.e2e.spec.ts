@@ -68,6 +68,12 @@ describe('a network of node processes', { timeout: 120_000 }, () => {
     }, 'the CLI on C to read the content')
     expect(got.stdout).toBe('use gRPC for the API')
 
+    const raw = await fetch(`${b.api}/ucxl/${enc(ADDRESS)}?raw=true`)
+    expect(raw.status).toBe(200)
+    expect(raw.headers.get('content-type')).toBe('text/plain')
+    expect(raw.headers.get('x-ucxl-version')).toBe('1')
+    expect(await raw.text()).toBe('use gRPC for the API')
+
     const history = await runCli(['history', ADDRESS, '--api', b.api, '--json'])
     expect(history.code, history.stderr).toBe(0)
     expect(JSON.parse(history.stdout).response.data.versions.map((v: any) => v.version)).toEqual([1])
