@@ -1,1 +1,3 @@
-export { default } from '@chorus-dht/tsup-config'
+import { chorusTsup } from '@chorus-dht/tsup-config'
+
+export default chorusTsup({ entry: ['src/index.ts', 'src/cli.ts'] })

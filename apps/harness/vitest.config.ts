@@ -1,1 +1,4 @@
-export { default } from '@chorus-dht/vitest-config'
+import { chorusVitest } from '@chorus-dht/vitest-config'
+
+// the scenarios are CPU-bound networks: one file at a time
+export default chorusVitest({ fileParallelism: false })

@@ -1,0 +1,140 @@
+import { createTestNetwork } from '@chorus-dht/dht-core/testing'
+import { HARNESS_NAMESPACE, harnessPolicy } from '../cluster.js'
+import { DEFAULT_FORMATION_TIMEOUT, DEFAULT_SEED, MAX_NODES } from '../constants.js'
+import { ResultRecorder } from '../result.js'
+import { bytesEqual, checkNodes, checkPositive, checkSeed, describeError, nodeKey, randomFor, text } from '../util.js'
+import type { TestNetwork } from '@chorus-dht/dht-core/testing'
+import type { ScenarioResult } from '../result.js'
+import type { Scenario, ScenarioOptions } from '../scenario.js'
+
+/** Options of the `scale` scenario. */
+export interface ScaleOptions extends ScenarioOptions {
+  /** Puts (each followed by a get from another node). @default 100 */
+  ops?: number
+  /** Operations in flight at once. @default 4 */
+  concurrency?: number
+  /** Value size, bytes. @default 1024 */
+  valueSize?: number
+  /** ms the network may take to fill its routing tables. @default 120000 */
+  formationTimeout?: number
+}
+
+const NAME = 'scale'
+const DESCRIPTION = 'Forms a dht-core network of N nodes over the memory transport and measures formation time, put/get latency (p50/p95) between random nodes, failed operations and memory per node.'
+const MiB = 1024 * 1024
+
+/** Runs the scenario; see the package README. */
+export async function scale (options: ScaleOptions = {}): Promise<ScenarioResult> {
+  const nodes = checkNodes(options.nodes ?? 50, 2, MAX_NODES)
+  const seed = checkSeed(options.seed ?? DEFAULT_SEED)
+  const ops = checkPositive('ops', options.ops ?? 100)
+  const concurrency = checkPositive('concurrency', options.concurrency ?? 4)
+  const valueSize = checkPositive('valueSize', options.valueSize ?? 1024)
+  const formationTimeout = checkPositive('formationTimeout', options.formationTimeout ?? DEFAULT_FORMATION_TIMEOUT)
+  const log = options.log ?? (() => {})
+  const rec = new ResultRecorder(NAME, DESCRIPTION, { nodes, seed, ops, concurrency, valueSize })
+  const random = randomFor(seed, NAME)
+  let net: TestNetwork | undefined
+  try {
+    const keys = await Promise.all(Array.from({ length: nodes }, async (_, i) => nodeKey(seed, i)))
+    // settle the heap a little so the per-node figure means something
+    ;(globalThis as { gc?: () => void }).gc?.()
+    const before = process.memoryUsage()
+    log(`forming a network of ${nodes} dht-core nodes`)
+    const t0 = performance.now()
+    net = await createTestNetwork(nodes, harnessPolicy(), {
+      timeout: formationTimeout,
+      components: i => ({ privateKey: keys[i] })
+    })
+    const formation = performance.now() - t0
+    rec.timing('network formation', formation)
+    ;(globalThis as { gc?: () => void }).gc?.()
+    const formed = process.memoryUsage()
+    rec.count('rss per node after formation (KiB)', Math.round((formed.rss - before.rss) / nodes / 1024))
+    rec.count('heap used per node after formation (KiB)', Math.round((formed.heapUsed - before.heapUsed) / nodes / 1024))
+    const tables = net.nodes.map(n => n.getRoutingTablePeers().length)
+    rec.count('routing table peers (min)', Math.min(...tables))
+    rec.count('routing table peers (mean)', Math.round(tables.reduce((a, b) => a + b, 0) / tables.length))
+
+    log(`${ops} puts and gets between random nodes, ${concurrency} at a time`)
+    const network = net
+    let putFailures = 0
+    let getFailures = 0
+    let wrongValues = 0
+    const remotePeers: number[] = []
+    const failures: string[] = []
+    const pad = 'x'.repeat(Math.max(0, valueSize - 64))
+    let next = 0
+    const plan = Array.from({ length: ops }, (_, i) => {
+      const writer = Math.floor(random.next() * nodes)
+      let reader = Math.floor(random.next() * nodes)
+      if (nodes > 1 && reader === writer) reader = (reader + 1) % nodes
+      return { i, writer, reader }
+    })
+    const worker = async (): Promise<void> => {
+      while (next < plan.length) {
+        const { i, writer, reader } = plan[next++]
+        const key = `/${HARNESS_NAMESPACE}/scale-${seed}-${i}`
+        const value = text(`harness:${String(i).padStart(8, '0')}:${pad}`.slice(0, valueSize))
+        try {
+          const put = await rec.time('put', async () => network.nodes[writer].putValue(key, value))
+          remotePeers.push(put.remotePeers)
+        } catch (err) {
+          putFailures++
+          if (failures.length < 5) failures.push(`put ${i} on node ${writer}: ${describeError(err)}`)
+          continue
+        }
+        try {
+          const got = await rec.time('get (other node)', async () => network.nodes[reader].getValue(key))
+          if (!bytesEqual(got, value)) wrongValues++
+        } catch (err) {
+          getFailures++
+          if (failures.length < 5) failures.push(`get ${i} on node ${reader}: ${describeError(err)}`)
+        }
+      }
+    }
+    const tOps = performance.now()
+    await Promise.all(Array.from({ length: Math.min(concurrency, ops) }, worker))
+    const opsMs = performance.now() - tOps
+    rec.count('puts', ops)
+    rec.count('failed puts', putFailures)
+    rec.count('failed gets', getFailures)
+    rec.count('gets with a wrong value', wrongValues)
+    rec.count('remote peers per put (mean)', remotePeers.length === 0 ? 0 : Math.round(remotePeers.reduce((a, b) => a + b, 0) / remotePeers.length * 10) / 10)
+    rec.count('operations per second (put+get pairs)', Math.round(ops / (opsMs / 1000) * 10) / 10)
+    ;(globalThis as { gc?: () => void }).gc?.()
+    const after = process.memoryUsage()
+    rec.count('rss per node after the operations (KiB)', Math.round((after.rss - before.rss) / nodes / 1024))
+    rec.count('process rss (MiB)', Math.round(after.rss / MiB))
+    for (const f of failures) rec.note(f)
+
+    rec.check('network-formed', 'Every node\'s routing table holds at least min(N - 1, 20) distinct peers.', Math.min(...tables) >= Math.min(nodes - 1, 20),
+      `routing tables hold ${Math.min(...tables)}..${Math.max(...tables)} peers`)
+    rec.check('puts-succeed', 'Every put resolves and reaches at least one remote peer.', putFailures === 0 && remotePeers.every(p => p > 0),
+      `${putFailures} failed of ${ops}; ${remotePeers.filter(p => p === 0).length} reached no remote peer`)
+    rec.check('gets-correct', 'Every get from another node returns the value put.', getFailures === 0 && wrongValues === 0,
+      `${getFailures} failed, ${wrongValues} wrong of ${ops - putFailures}`)
+    rec.note('Memory per node is the growth of the whole process (RSS and V8 heap) divided by N, measured from before the nodes were created; run node with --expose-gc for steadier figures.')
+    rec.note('Timings come from one process on a shared machine: compare runs on the same machine only; the load average is in the environment line.')
+    return rec.finish()
+  } catch (err) {
+    return rec.finish(err)
+  } finally {
+    await net?.stop()
+  }
+}
+
+/** The `scale` scenario. */
+export const scaleScenario: Scenario = {
+  name: NAME,
+  description: DESCRIPTION,
+  defaultNodes: 50,
+  minNodes: 2,
+  params: [
+    { name: 'ops', description: 'puts, each followed by a get from another node', type: 'integer', default: 100 },
+    { name: 'concurrency', description: 'operations in flight at once', type: 'integer', default: 4 },
+    { name: 'valueSize', description: 'value size in bytes', type: 'integer', default: 1024 },
+    { name: 'formationTimeout', description: 'ms the network may take to fill its routing tables', type: 'integer', default: 120000 }
+  ],
+  run: scale
+}
