@@ -1,4 +1,4 @@
-/* Times the node's HTTP API end to end: two in-process nodes over loopback TCP. Prints figures, asserts nothing. */
+/* Times the node's HTTP API end to end: three in-process nodes over loopback TCP (replication factor 3 can be met). Prints figures, asserts nothing. */
 import '@chorus-dht/dht-core/polyfill'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -47,12 +47,15 @@ try {
   const started = performance.now() - t0
   const b = new ChorusNode(await loadConfig({ env, flags: { dataDir: join(root, 'b'), apiPort: '0', listen: ['/ip4/127.0.0.1/tcp/0'], keysDir: join(root, 'a', 'keys'), bootstrap: [infoA.multiaddrs[0]] } }), logger)
   const infoB = await b.start()
-  while ((await (await fetch(`${infoB.api}/peers`)).json() as any).response.data.peers.length === 0) await new Promise(resolve => setTimeout(resolve, 100))
+  const c = new ChorusNode(await loadConfig({ env, flags: { dataDir: join(root, 'c'), apiPort: '0', listen: ['/ip4/127.0.0.1/tcp/0'], keysDir: join(root, 'a', 'keys'), bootstrap: [infoA.multiaddrs[0]] } }), logger)
+  await c.start()
+  // wait for the network to form (a condition, not a fixed delay)
+  while ((await (await fetch(`${infoA.api}/peers`)).json() as any).response.data.peers.length < 2) await new Promise(resolve => setTimeout(resolve, 100))
   console.log(`node start (fresh data dir, key generation): ${started.toFixed(0)} ms; 1 KiB payloads, role admin, N=${N}`)
 
   const addr = (i: number): string => encodeURIComponent(`ucxl://bench:admin@proj:task/*^/item/${i}`)
-  await timed('PUT /ucxl on A (2-node network)', N, 1, async i => { await check(await fetch(`${infoA.api}/ucxl/${addr(i)}`, { method: 'PUT', body: payload }), 201) })
-  await timed('PUT /ucxl on A (2-node network)', N, CONCURRENCY, async i => { await check(await fetch(`${infoA.api}/ucxl/${addr(N + i)}`, { method: 'PUT', body: payload }), 201) })
+  await timed('PUT /ucxl on A (3-node network)', N, 1, async i => { await check(await fetch(`${infoA.api}/ucxl/${addr(i)}`, { method: 'PUT', body: payload }), 201) })
+  await timed('PUT /ucxl on A (3-node network)', N, CONCURRENCY, async i => { await check(await fetch(`${infoA.api}/ucxl/${addr(N + i)}`, { method: 'PUT', body: payload }), 201) })
   await timed('GET /ucxl on A (cache hit)', N, 1, async i => { await check(await fetch(`${infoA.api}/ucxl/${addr(i)}`), 200) })
   await timed('GET /ucxl on B (cache miss: DHT, verify, decrypt)', N, 1, async i => { await check(await fetch(`${infoB.api}/ucxl/${addr(i)}`), 200) })
   await timed('GET /ucxl on B (cache miss), concurrent', N, CONCURRENCY, async i => { await check(await fetch(`${infoB.api}/ucxl/${addr(N + i)}`), 200) })
@@ -60,9 +63,10 @@ try {
   await timed('GET /health on A', N, 1, async () => { await check(await fetch(`${infoA.api}/health`), 200) })
 
   const s0 = performance.now()
+  await c.stop()
   await b.stop()
   await a.stop()
-  console.log(`orderly stop of both nodes: ${(performance.now() - s0).toFixed(0)} ms`)
+  console.log(`orderly stop of the three nodes: ${(performance.now() - s0).toFixed(0)} ms`)
 } finally {
   await rm(root, { recursive: true, force: true })
 }
