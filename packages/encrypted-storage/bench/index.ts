@@ -43,21 +43,23 @@ async function makeCrypto (): Promise<CryptoProvider> {
   return createAgeCrypto({ roles, keys: { recipients, identities: { backend_developer: identities.backend_developer } } })
 }
 
-/** Runs `a` and `b` alternately (so load changes hit both alike); returns ops/s of each. */
-async function pairwise (n: number, a: (i: number) => Promise<unknown>, b: (i: number) => Promise<unknown>): Promise<[number, number]> {
+/** Runs `a` and `b` alternately (so load changes hit both alike); returns ops/s of each and their failures. */
+async function pairwise (n: number, a: (i: number) => Promise<unknown>, b: (i: number) => Promise<unknown>): Promise<[number, number, number, number]> {
   await a(-1) // warm up
   await b(-1)
   let ta = 0
   let tb = 0
+  let fa = 0
+  let fb = 0
   for (let i = 0; i < n; i++) {
     let start = performance.now()
-    await a(i)
+    await a(i).catch(err => { fa++; console.log(`  storage op ${i} failed: ${err.name}: ${err.message}`) })
     ta += performance.now() - start
     start = performance.now()
-    await b(i)
+    await b(i).catch(err => { fb++; console.log(`  raw op ${i} failed: ${err.name}: ${err.message}`) })
     tb += performance.now() - start
   }
-  return [n / (ta / 1000), n / (tb / 1000)]
+  return [n / (ta / 1000), n / (tb / 1000), fa, fb]
 }
 
 /** A DHT that counts the calls and the time the storage layer spends in it. */
@@ -79,7 +81,7 @@ function timed (dht: DHT): TimedDHT {
   return t
 }
 
-interface Row { scenario: string, op: string, storage: number, raw?: number, rawLabel?: string, dhtCalls?: number, dhtShare?: number }
+interface Row { scenario: string, op: string, storage: number, raw?: number, rawLabel?: string, dhtCalls?: number, dhtShare?: number, failed?: string }
 const rows: Row[] = []
 
 function print (): void {
@@ -87,9 +89,9 @@ function print (): void {
   console.log('\n1 KiB content, encrypted for 5 roles; raw = putValue/getValue of the same 1 KiB on the same DHT, run alternately with the storage op')
   console.log('overhead = raw ops/s ÷ storage ops/s (1.00 = free; goal ≤ 1.25 on the 50-node network)')
   console.log('DHT calls/op and DHT share = how many DHT operations one storage op makes and the share of its time spent in them\n')
-  const header = ['scenario', 'operation', 'storage ops/s', 'raw ops/s', 'raw op', 'overhead', 'DHT calls/op', 'DHT share']
+  const header = ['scenario', 'operation', 'storage ops/s', 'raw ops/s', 'raw op', 'overhead', 'DHT calls/op', 'DHT share', 'failed (storage/raw)']
   const lines = rows.map(r => [r.scenario, r.op, fmt(r.storage), fmt(r.raw), r.rawLabel ?? '-', r.raw == null ? '-' : `${(r.raw / r.storage).toFixed(2)}×`,
-    r.dhtCalls == null ? '-' : r.dhtCalls.toFixed(1), r.dhtShare == null ? '-' : `${(r.dhtShare * 100).toFixed(0)}%`])
+    r.dhtCalls == null ? '-' : r.dhtCalls.toFixed(1), r.dhtShare == null ? '-' : `${(r.dhtShare * 100).toFixed(0)}%`, r.failed ?? '-'])
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map(l => l[i].length)))
   for (const l of [header, ...lines]) console.log(l.map((c, i) => c.padEnd(widths[i])).join('  '))
 }
@@ -103,18 +105,19 @@ async function measure (scenario: string, writer: BenchNode, reader: BenchNode, 
   const row = async (op: string, rawLabel: string, t: TimedDHT, storageOp: (i: number) => Promise<unknown>, rawOp: (i: number) => Promise<unknown>): Promise<void> => {
     t.reset()
     const started = performance.now()
-    const [storage, raw] = await pairwise(n, storageOp, rawOp)
+    const [storage, raw, fa, fb] = await pairwise(n, storageOp, rawOp)
     // the wrapped DHT also counted the warm-up op
     const storageMs = (n + 1) / storage * 1000
-    rows.push({ scenario, op, storage, raw, rawLabel, dhtCalls: t.calls / (n + 1), dhtShare: Math.min(1, t.ms / storageMs) })
-    console.log(`${scenario}: ${op} done in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    rows.push({ scenario, op, storage, raw, rawLabel, dhtCalls: t.calls / (n + 1), dhtShare: Math.min(1, t.ms / storageMs), failed: `${fa}/${fb}` })
+    const r = rows[rows.length - 1]
+    console.log(`${scenario}: ${op}: ${r.storage.toFixed(2)} ops/s vs ${rawLabel} ${r.raw!.toFixed(2)} ops/s (${(r.raw! / r.storage).toFixed(2)}×), ${((performance.now() - started) / 1000).toFixed(1)} s`)
   }
   await row('store', 'putValue', writer.timed,
     async i => writer.storage.storeUCXLContent(address(i), content, 'backend_developer', 'application/octet-stream'),
-    async i => writer.dht.putValue(rawKey(i), content, { minPeers: 3 }))
+    async i => writer.dht.putValue(rawKey(i), content))
   await row('store, confirmWrites off', 'putValue', writer.timed,
     async i => writer.fast.storeUCXLContent(address(i).replace('doc', 'fast'), content, 'backend_developer', 'application/octet-stream'),
-    async i => writer.dht.putValue(rawKey(i), content, { minPeers: 3 }))
+    async i => writer.dht.putValue(rawKey(i), content))
   await row('retrieve *^, cache miss', `getValue quorum ${HEAD_QUORUM}`, reader.timed,
     async i => reader.storage.retrieveUCXLContent(address(i), { noCache: true }),
     async i => reader.dht.getValue(rawKey(i), { quorum: HEAD_QUORUM }))

@@ -10,7 +10,7 @@ export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024
 export const DEFAULT_MAX_RECORD_SIZE = 256 * 1024
 /** Valid answers collected before the selector chooses a head record. */
 export const DEFAULT_HEAD_QUORUM = 3
-/** Replication factor written into metadata and asked of `putValue` as `minPeers`. */
+/** Replication factor written into metadata; a put needs this many peers (or all known peers, when fewer) to accept it. */
 export const DEFAULT_REPLICATION_FACTOR = 3
 /** Default deadline of every public async method, ms. */
 export const DEFAULT_TIMEOUT = 30_000

@@ -29,6 +29,7 @@ import {
 } from './constants.js'
 import {
   AccessDeniedError,
+  BackendUnavailableError,
   IntegrityError,
   InvalidParametersError,
   NotFoundError,
@@ -46,6 +47,7 @@ import type {
   Clock,
   Logger,
   PeerInfo,
+  PutResult,
   RetrievedContent,
   RetrieveOptions,
   SearchQuery,
@@ -354,14 +356,13 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
    * A lost version is re-published as the next free version.
    */
   private async publish (logical: string, base: UCXLMetadata, ciphertext: Uint8Array, content: Uint8Array, signal: AbortSignal, firstVersion?: number): Promise<UCXLMetadata> {
-    const { dht } = this.components
     let version = firstVersion ?? await this.nextVersion(logical, signal)
     for (let attempt = 0; attempt <= this.maxRepublishAttempts; attempt++) {
       this.check(signal)
       const metadata: UCXLMetadata = { ...base, version, timestamp: this.clock.now(), dhtPeers: [] }
       const vKey = versionKey(logical, version)
       const versionRecord = await this.sign('version', vKey, metadata, ciphertext)
-      const put = await dht.putValue(vKey, versionRecord, { signal, minPeers: this.replicationFactor })
+      const put = await this.put(vKey, versionRecord, signal)
       if (this.confirmWrites) {
         const winner = await this.fetch(vKey, logical, this.headQuorum, signal)
         if (!isSameWrite(winner.metadata, metadata)) {
@@ -375,12 +376,27 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
       const hKey = headKey(logical)
       const headRecord = await this.sign('head', hKey, metadata, ciphertext)
       // only now, with the version record in place, may the head name it
-      await dht.putValue(hKey, headRecord, { signal, minPeers: this.replicationFactor })
+      await this.put(hKey, headRecord, signal)
       const stored = { ...metadata, dhtPeers: [...put.peers] }
       this.remember({ metadata: stored, ciphertext, content, at: this.clock.now() })
       return stored
     }
     throw new VersionConflictError(`could not claim a version of ${logical} after ${this.maxRepublishAttempts + 1} attempts`, { version })
+  }
+
+  /**
+   * Puts a record on all the closest peers the DHT finds (no early exit, so
+   * the record is as widely replicated as the DHT allows) and requires
+   * `replicationFactor` of them to accept it, or every known peer when fewer
+   * exist (a lone node stores locally).
+   */
+  private async put (key: string, value: Uint8Array, signal: AbortSignal): Promise<PutResult> {
+    const result = await this.components.dht.putValue(key, value, { signal })
+    const required = Math.min(this.replicationFactor, this.components.dht.getStats().totalPeers)
+    if (result.remotePeers < required) {
+      throw new BackendUnavailableError(`only ${result.remotePeers} of the ${required} required peers accepted the record ${key}`)
+    }
+    return result
   }
 
   private async nextVersion (logical: string, signal: AbortSignal): Promise<number> {

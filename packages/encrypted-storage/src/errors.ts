@@ -7,7 +7,8 @@ export {
   NotFoundError,
   RecordTooLargeError,
   TimeoutError,
-  AbortError
+  AbortError,
+  BackendUnavailableError
 } from '@chorus-dht/types'
 
 /**

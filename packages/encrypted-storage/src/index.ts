@@ -127,7 +127,12 @@ export interface EncryptedStorageInit {
   maxClockSkew?: number
   /** Valid answers collected before the selector chooses a head (fewer when fewer peers exist). @default 3 */
   headQuorum?: number
-  /** Written into metadata and asked of `putValue` as `minPeers`. @default 3 */
+  /**
+   * Written into metadata. Each put goes to all the closest peers the DHT
+   * finds and needs this many of them (or every known peer, when fewer
+   * exist) to accept it, else `BackendUnavailableError`.
+   * @default 3
+   */
   replicationFactor?: number
   /** Deadline of every public async method without a caller signal, ms. @default 30000 */
   timeout?: number

@@ -185,6 +185,20 @@ describe('versions', () => {
     expect((await a.audit.read()).at(-1)).toMatchObject({ operation: 'store', success: false })
   })
 
+  it('fails, leaving no head, when fewer than replicationFactor peers accept the version', async () => {
+    const network = createMockNetwork()
+    const a = await mockNode({ network })
+    nodes.push(a)
+    const refusing = mockDHT({ validators: { CHORUS: () => { throw new Error('refused') } }, selectors: { CHORUS: recordSelector } })({ network })
+    await refusing.start()
+    try {
+      await expect(a.storage.storeUCXLContent(ADDR, text('x'), 'backend_developer', 'text/plain')).rejects.toThrow(errorNamed('BackendUnavailableError'))
+      await expect(a.dht.getValue(headKey(ADDR))).rejects.toThrow(errorNamed('NotFoundError'))
+    } finally {
+      await refusing.stop()
+    }
+  })
+
   it('moves the head only after the version record is written', async () => {
     const [a] = await pair()
     const puts: string[] = []
