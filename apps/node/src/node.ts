@@ -49,6 +49,9 @@ function isAlive (pid: number): boolean {
   }
 }
 
+/** Keys tracked by replication at once. */
+const TRACK_CONCURRENCY = 2
+
 /** A stage of shutdown, in order. */
 type Stage = [name: string, stop: () => Promise<void>]
 
@@ -75,6 +78,9 @@ export class ChorusNode {
   private peerId = ''
   private readonly requestCounts = new Map<number, number>()
   private wroteRuntimeInfo = false
+  /** Keys waiting to be tracked by replication, with their size. */
+  private readonly trackQueued = new Map<string, number>()
+  private trackWorkers = 0
 
   constructor (config: NodeConfig, logger: PinoLogger) {
     this.config = config
@@ -223,7 +229,7 @@ export class ChorusNode {
         peers: () => dht.dht.getConnectedPeers(),
         health: async () => await this.health(),
         metrics: async () => await this.metrics(),
-        onStored: async m => { await this.track(m) }
+        onStored: m => { this.track(m) }
       }),
       logger: this.log,
       token: config.api.token,
@@ -247,14 +253,35 @@ export class ChorusNode {
     })
   }
 
-  /** Registers a stored version (and the head) with the replication manager. */
-  private async track (m: UCXLMetadata): Promise<void> {
-    const replication = this.replication
-    if (replication == null) return
-    const keys = [versionKey(m.address, m.version), headKey(m.address)]
-    for (const k of keys) {
-      // bookkeeping must not fail the store that already succeeded
-      replication.addContent(k, m.size, 1).catch(err => { this.log.warn({ err: err.message, key: k }, 'replication tracking failed') })
+  /**
+   * Registers a stored version (and the head) with the replication manager.
+   * Tracking announces the key and measures its replicas over the network,
+   * so it runs from a queue, a few keys at a time, behind the requests.
+   */
+  private track (m: UCXLMetadata): void {
+    if (this.replication == null) return
+    for (const key of [versionKey(m.address, m.version), headKey(m.address)]) {
+      if (this.trackQueued.has(key)) continue
+      this.trackQueued.set(key, m.size)
+    }
+    while (this.trackWorkers < TRACK_CONCURRENCY && this.trackQueued.size > 0) {
+      this.trackWorkers++
+      void this.drainTracking().finally(() => { this.trackWorkers-- })
+    }
+  }
+
+  private async drainTracking (): Promise<void> {
+    while (this.state === 'started' || this.state === 'starting') {
+      const next = this.trackQueued.entries().next()
+      if (next.done === true) return
+      const [key, size] = next.value
+      this.trackQueued.delete(key)
+      try {
+        await this.replication?.addContent(key, size, 1)
+      } catch (err: any) {
+        // bookkeeping must not fail the store that already succeeded
+        if (this.state === 'started') this.log.warn({ err: err.message, key }, 'replication tracking failed')
+      }
     }
   }
 
@@ -262,7 +289,7 @@ export class ChorusNode {
   private async trackExistingContent (): Promise<void> {
     try {
       const all = await this.storage!.searchContent({ limit: 10_000 })
-      for (const m of all) await this.track(m)
+      for (const m of all) this.track(m)
     } catch (err: any) {
       this.log.warn({ err: err.message }, 'could not re-track stored content')
     }
@@ -286,6 +313,7 @@ export class ChorusNode {
   async stop (): Promise<void> {
     if (this.state !== 'started') return
     this.state = 'stopping'
+    this.trackQueued.clear()
     const order = ['http', 'replication', 'storage', 'audit', 'dht', 'datastore']
     const stages = [...this.stages].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))
     for (const [name, stop] of stages) {
