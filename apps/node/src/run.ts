@@ -14,11 +14,13 @@ export async function runNode (config: NodeConfig, io: CliIO): Promise<number> {
   const node = new ChorusNode(config, logger)
 
   let stopping: Promise<number> | undefined
+  let starting: Promise<unknown> = Promise.resolve()
   const shutdown = async (signal: string): Promise<number> => {
     logger.info({ signal }, 'shutting down (bound %d ms)', config.shutdownTimeout)
     let timer: NodeJS.Timeout | undefined
     const bounded = await Promise.race([
-      node.stop().then(() => true),
+      // a signal during start stops the node once it is up
+      starting.then(async () => { await node.stop() }, () => {}).then(() => true),
       new Promise<boolean>(resolve => { timer = setTimeout(() => resolve(false), config.shutdownTimeout) })
     ])
     clearTimeout(timer)
@@ -53,7 +55,9 @@ export async function runNode (config: NodeConfig, io: CliIO): Promise<number> {
   process.on('SIGHUP', onHup)
 
   try {
-    const info = await node.start()
+    const pending = node.start()
+    starting = pending
+    const info = await pending
     io.stdout([
       'chorus-dht node started',
       `peer id:   ${info.peerId}`,
