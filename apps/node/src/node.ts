@@ -396,7 +396,9 @@ export class ChorusNode {
       dht: dht != null ? await dht.status() : undefined,
       bootstrap: { source: this.config.p2p.bootstrapSource, peers: this.config.p2p.bootstrap },
       storage: this.storage?.getMetrics(),
-      replication: this.replication?.getMetrics()
+      replication: this.replication?.getMetrics(),
+      // keep this head elsewhere to detect removed last lines of the audit log
+      audit: await this.audit?.head().catch(() => undefined)
     }
   }
 

@@ -155,6 +155,7 @@ describe('a network of node processes', { timeout: 120_000 }, () => {
     const status = await runCli(['status', '--api', b.api])
     expect(status.code).toBe(0)
     expect(JSON.parse(status.stdout)).toMatchObject({ peer_id: b.peerId, state: 'started' })
+    expect(JSON.parse(status.stdout).audit.hash).toMatch(/^[0-9a-f]{64}$/)
   })
 
   it('keeps records, peer id and audit chain across kill -9 and restart', async () => {
