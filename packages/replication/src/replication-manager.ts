@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { BackendUnavailableError, InvalidParametersError, NotFoundError, NotStartedError } from '@chorus-dht/types'
 import * as c from './constants.js'
 import { withDeadline } from './deadline.js'
@@ -164,6 +165,8 @@ export class ReplicationManagerImpl implements ReplicationManager {
     }
     this._status = 'starting'
     this.shutdown = new AbortController()
+    // every operation in flight links a listener to the lifecycle signal
+    setMaxListeners(Number.POSITIVE_INFINITY, this.shutdown.signal)
     if (this.opts.enableReprovide) {
       this.timers.push(setInterval(() => { this.background(this.reprovideAll()) }, this.opts.reprovideInterval))
     }

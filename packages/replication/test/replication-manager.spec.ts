@@ -75,6 +75,29 @@ describe('measured replicas', () => {
   })
 })
 
+describe('concurrency', () => {
+  it('many checks in flight print no MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = []
+    const onWarning = (w: Error): void => { warnings.push(w) }
+    process.on('warning', onWarning)
+    try {
+      cluster = await mockCluster(6, 3)
+      const [writer] = cluster.nodes
+      const keys = Array.from({ length: 30 }, (_, i) => `/test/many-${i}`)
+      for (const k of keys) await writer.putValue(k, bytes(k))
+      const m = manage(writer)
+      await m.start()
+      const statuses = await Promise.all(keys.map(async (k) => m.addContent(k, 1)))
+      expect(statuses.every((s) => s.health === 'healthy')).toBe(true)
+      // warnings are emitted on the next tick
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+})
+
 describe('repair', () => {
   it('re-puts a degraded key onto the remaining peers until healthy and counts it', async () => {
     cluster = await mockCluster(10, 3)
