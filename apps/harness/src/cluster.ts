@@ -77,7 +77,7 @@ export interface ClusterInit {
   storage?: EncryptedStorageInit
   /** @default min(nodes - 1, 20), or kBucketSize when smaller */
   minRoutingTableSize?: number
-  /** @default 120000 */
+  /** @default 300000 */
   formationTimeout?: number
   /** Extra dht-core init of node `i`. */
   nodeInit?(index: number): ChorusDHTInit

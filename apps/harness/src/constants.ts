@@ -11,7 +11,7 @@ export const DEFAULT_REPORT_DIR = 'reports'
 export const MAX_NODES = 500
 
 /** How long a network may take to fill its routing tables, ms. */
-export const DEFAULT_FORMATION_TIMEOUT = 120_000
+export const DEFAULT_FORMATION_TIMEOUT = 300_000
 
 /** Deadline of one waited-for condition inside a scenario (a repair, a replay), ms. */
 export const DEFAULT_CONDITION_TIMEOUT = 60_000

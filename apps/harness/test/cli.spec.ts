@@ -151,7 +151,7 @@ describe('chorus-harness CLI (a real process)', () => {
 
   it('runs a small scale scenario with libp2p on this Node, writes reports and exits 0', async () => {
     const dir = await tempDir()
-    const { code, stdout, stderr } = await runCli(['run', 'scale', '--nodes', '3', '--ops', '3', '--report-dir', dir])
+    const { code, stdout, stderr } = await runCli(['run', 'scale', '--nodes', '3', '--ops', '3', '--idleWindow', '0', '--report-dir', dir])
     expect(code, stderr).toBe(0)
     expect(stdout).toContain('scale: PASSED')
     expect(stdout).toMatch(/put: p50 [\d.]+ ms, p95 [\d.]+ ms \(3\)/)

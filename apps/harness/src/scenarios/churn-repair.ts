@@ -93,10 +93,12 @@ export async function churnRepair (options: ChurnRepairOptions = {}): Promise<Sc
   let cluster: Cluster | undefined
   const managers: ReplicationManager[] = []
   try {
-    log(`forming a network of ${nodes} dht-core nodes (kad bucket size ${factor})`)
-    // a bucket of `factor` makes a put reach the `factor` closest peers, as
-    // in a network much larger than the replication factor
-    cluster = await createCluster({ nodes, seed, roleOf: () => ROLE, kBucketSize: factor, storage: { replicationFactor: factor, headQuorum: factor } })
+    // a small bucket makes a put reach only the few closest peers, as in a
+    // network much larger than the replication factor; one more than the
+    // factor because the node's own id can take a slot of the closest set
+    const bucket = factor + 1
+    log(`forming a network of ${nodes} dht-core nodes (kad bucket size ${bucket})`)
+    cluster = await createCluster({ nodes, seed, roleOf: () => ROLE, kBucketSize: bucket, storage: { replicationFactor: factor, headQuorum: factor } })
     rec.timing('network formation', cluster.formationMs)
     const all = cluster.nodes
     const writers = sample(all, writerCount, random)
@@ -124,9 +126,14 @@ export async function churnRepair (options: ChurnRepairOptions = {}): Promise<Sc
       `${before.filter(s => s.health === 'healthy').length} of ${keys.length} healthy; replicas ${before.map(s => s.actualReplicas).join(',')}`)
     const availBefore = await availability(items, all, rec, 'before churn')
 
-    // churn: stop a share of the nodes holding copies (not the writers, which run the managers)
+    // churn: stop a share of the nodes holding copies (not the writers, which
+    // run the managers): first enough holders of item 0's version key to leave
+    // it below the factor, so at least one key degrades, then others at random
     const holders = [...new Set(truthBefore.flat())].filter(n => !writers.includes(n))
-    const victims = sample(holders, Math.max(1, Math.ceil(holders.length * churn)), random)
+    const victimCount = Math.max(1, Math.ceil(holders.length * churn))
+    const target = truthBefore[1].filter(n => !writers.includes(n))
+    const first = sample(target, Math.min(victimCount, Math.max(0, truthBefore[1].length - factor + 1)), random)
+    const victims = [...first, ...sample(holders.filter(n => !first.includes(n)), victimCount - first.length, random)]
     log(`stopping ${victims.length} of ${holders.length} non-writer holders`)
     await rec.time('stop victims', async () => {
       for (const v of victims) {
@@ -193,7 +200,8 @@ export async function churnRepair (options: ChurnRepairOptions = {}): Promise<Sc
       columns: ['item', 'before churn', 'after churn', 'after repair'],
       rows: items.map((item, i) => [item.index, `${availBefore[i]}/${nodes}`, `${availAfterChurn[i]}/${running}`, `${availAfter[i]}/${running}`])
     })
-    rec.note(`kad-dht bucket size ${factor}: a put reaches the ${factor} closest peers, so a copy count is writer + ${factor} as in a large network.`)
+    rec.note(`kad-dht bucket size ${factor + 1}: a put reaches the few closest peers only (writer + ${factor}..${factor + 1} copies), as in a network much larger than the factor.`)
+    rec.note('Victims: first holders of item 0\'s version key until it is below the factor (so at least one key degrades), then other holders at random (seeded).')
     rec.note(evict
       ? 'After the churn every survivor ran one failure-detector pass: routing-table peers it could not dial were removed (kad-dht internal routingTable.remove). The harness does not tell it which nodes stopped.'
       : 'No failure detection: stopped nodes stay in the survivors\' routing tables (js kad-dht evicts a contact only when its bucket overflows).')
