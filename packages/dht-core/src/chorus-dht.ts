@@ -25,6 +25,7 @@ import {
   DEFAULT_AGENT_VERSION,
   DEFAULT_BOOTSTRAP_INTERVAL,
   DEFAULT_BOOTSTRAP_TIMEOUT,
+  DEFAULT_CONNECTION_PING_INTERVAL,
   DEFAULT_DISCOVERY_INTERVAL,
   DEFAULT_JOIN_STAGGER,
   DEFAULT_PEER_CLEANUP_INTERVAL,
@@ -39,7 +40,7 @@ import {
   RECORD_DATASTORE_PREFIX,
   ROLE_PROVIDER_PREFIX
 } from './constants.js'
-import { kadInternals, routingTablePeers } from './internals.js'
+import { kadInternals, routingTablePeers, skipNewContactPing } from './internals.js'
 import { namespaceOf, providerKeyToCID, recordKeyBytes } from './keys.js'
 import { readPeerInfo, writePeerInfo } from './peer-info.js'
 import { OperationSignal, sleep } from './utils.js'
@@ -86,6 +87,8 @@ interface ResolvedInit {
   peerRequestTimeout: number
   agentVersion: string
   allow: string[]
+  pingNewContacts: boolean
+  connectionPingInterval: number
   kadDHT: Partial<KadDHTInit>
 }
 
@@ -139,6 +142,8 @@ function resolveInit (init: ChorusDHTInit): ResolvedInit {
     peerRequestTimeout: positive('peerRequestTimeout', init.peerRequestTimeout, DEFAULT_PEER_REQUEST_TIMEOUT),
     agentVersion: init.agentVersion ?? DEFAULT_AGENT_VERSION,
     allow: init.allow ?? [],
+    pingNewContacts: init.pingNewContacts ?? false,
+    connectionPingInterval: positive('connectionPingInterval', init.connectionPingInterval, DEFAULT_CONNECTION_PING_INTERVAL),
     kadDHT: init.kadDHT ?? {}
   }
 }
@@ -202,6 +207,9 @@ export class ChorusDHTNode implements ChorusDHT {
     this.libp2p = libp2p
     this.peerId = libp2p.peerId.toString()
     this.kad = kadInternals(libp2p.services.dht)
+    if (!init.pingNewContacts) {
+      skipNewContactPing(this.kad)
+    }
     this.init = init
     this.datastore = datastore
     this.recordKeys = recordKeys
@@ -255,6 +263,7 @@ export class ChorusDHTNode implements ChorusDHT {
       streamMuxers: [yamux()],
       nodeInfo: { userAgent: init.agentVersion },
       connectionManager: { allow: init.allow },
+      connectionMonitor: { pingInterval: init.connectionPingInterval },
       services: {
         identify: identify(),
         ping: ping(),
@@ -393,7 +402,7 @@ export class ChorusDHTNode implements ChorusDHT {
   }
 
   getRoutingTablePeers (): string[] {
-    return routingTablePeers(this.kad)
+    return routingTablePeers(this.kad, this.peerId)
   }
 
   isBootstrapped (): boolean {
@@ -454,9 +463,10 @@ export class ChorusDHTNode implements ChorusDHT {
         const mismatch = failures.find(f => f?.name === 'InvalidParametersError')
         throw new BackendUnavailableError(`could not reach any of ${addrs.length} bootstrap peer(s)${mismatch != null ? `: ${String(mismatch.message)}` : ''}`, { cause: new AggregateError(failures) })
       }
+      // kad-dht's own first self-query starts as soon as the routing table
+      // has a peer and fills it with our neighbourhood; a second lookup here
+      // would only double the dials of a join
       await this.waitForRoutingTable(op.signal)
-      // look ourselves up in the background: fills the routing table with our neighbourhood
-      void this.selfLookup().catch(err => { this.log('self lookup after bootstrap failed - %s', err?.message ?? err) })
     } catch (err) {
       throw op.translate(err)
     } finally {
@@ -498,18 +508,6 @@ export class ChorusDHTNode implements ChorusDHT {
       signal.addEventListener('abort', onAbort, { once: true })
       if (signal.aborted) onAbort()
     })
-  }
-
-  private async selfLookup (): Promise<void> {
-    const op = new OperationSignal('self lookup', this.init.queryTimeout, this.shutdown.signal)
-    try {
-      op.throwIfAborted()
-      for await (const event of this.kad.getClosestPeers(this.libp2p.peerId.toMultihash().bytes, { signal: op.signal })) {
-        void event
-      }
-    } finally {
-      op.clear()
-    }
   }
 
   private async bootstrapLoop (signal: AbortSignal): Promise<void> {

@@ -40,3 +40,5 @@ export const ROLE_PROVIDER_PREFIX = 'CHORUS:role:'
 export const CAPABILITY_PROVIDER_PREFIX = 'CHORUS:capability:'
 /** Datastore prefix under which kad-dht stores records. */
 export const RECORD_DATASTORE_PREFIX = '/dht/record'
+/** How often libp2p's connection monitor pings each open connection, ms (libp2p's own default is 10 s). */
+export const DEFAULT_CONNECTION_PING_INTERVAL = 60_000

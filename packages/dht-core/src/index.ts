@@ -196,6 +196,24 @@ export interface ChorusDHTInit {
   allow?: string[]
 
   /**
+   * Ping every new routing-table contact before adding it, as stock kad-dht
+   * does. That costs a connection (a noise handshake) per peer named in any
+   * query answer and dominates the CPU of joining; by default chorus-dht adds
+   * contacts directly and leaves liveness to kad-dht's eviction pings when a
+   * bucket is full.
+   * @default false
+   */
+  pingNewContacts?: boolean
+
+  /**
+   * How often libp2p's connection monitor pings every open connection to
+   * detect dead ones, ms. libp2p's default of 10 s is a stream per
+   * connection every 10 s: most of an idle node's CPU.
+   * @default 60000
+   */
+  connectionPingInterval?: number
+
+  /**
    * Start the node before `createChorusDHT` resolves.
    * @default true
    */

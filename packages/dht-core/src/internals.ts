@@ -8,7 +8,9 @@
  * - `providers` to add and read provider records locally when the routing
  *   table is empty (kad-dht's own `provide` / `findProviders` wait for a peer);
  * - `network.sendRequest` to send one GET_VALUE RPC to one peer, the wire
- *   message a stock node answers (`getValueFromPeer`).
+ *   message a stock node answers (`getValueFromPeer`);
+ * - `routingTable.kb.verify`, the check kad-dht runs before adding a new
+ *   contact (a ping, so a connection, per peer), for lazy verification.
  */
 import type { KadDHT, MessageType, QueryEvent } from '@libp2p/kad-dht'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
@@ -18,7 +20,7 @@ interface KBucketPeer { peerId: PeerId }
 
 interface RoutingTableInternals extends EventTarget {
   size: number
-  kb?: { toIterable(): Iterable<KBucketPeer> }
+  kb?: { toIterable(): Iterable<KBucketPeer>, verify?: (contact: KBucketPeer) => Promise<boolean> }
 }
 
 interface ProvidersInternals {
@@ -47,7 +49,7 @@ export function kadInternals (dht: KadDHT): KadDHTInternals {
 }
 
 /** Distinct peer ids in the routing table (its `size` can count one twice). */
-export function routingTablePeers (dht: KadDHTInternals): string[] {
+export function routingTablePeers (dht: KadDHTInternals, self: string): string[] {
   const ids = new Set<string>()
   const kb = dht.routingTable.kb
   if (kb == null) {
@@ -56,5 +58,23 @@ export function routingTablePeers (dht: KadDHTInternals): string[] {
   for (const peer of kb.toIterable()) {
     ids.add(peer.peerId.toString())
   }
+  // the trie holds this node too
+  ids.delete(self)
   return [...ids]
+}
+
+/**
+ * Adds new routing-table contacts without pinging them first. Stock kad-dht
+ * pings every new contact, including each peer named in every query answer,
+ * which costs a connection (a noise handshake) per peer and dominates the
+ * CPU of joining. Liveness is still checked where it matters: when a bucket
+ * is full, kad-dht pings its least recently seen contacts (never-pinged ones
+ * first) and evicts those that do not answer.
+ */
+export function skipNewContactPing (dht: KadDHTInternals): void {
+  const kb = dht.routingTable.kb
+  if (kb == null || typeof kb.verify !== 'function') {
+    throw new Error('unsupported @libp2p/kad-dht version: routingTable.kb.verify missing')
+  }
+  kb.verify = async () => true
 }

@@ -1,0 +1,234 @@
+// Benchmark: chorus-dht vs stock @libp2p/kad-dht, same transport (memory), encryption (noise),
+// muxer (yamux) and N, in one process. Usage: node --expose-gc bench/index.mjs [--sizes 20,50,100]
+// [--gets 50] [--puts 20] [--idle 10] [--only chorus|stock]. Prints a table; asserts nothing.
+import { createChorusDHT } from '../dist/index.js'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { memory } from '@libp2p/memory'
+import { ping } from '@libp2p/ping'
+import { createLibp2p } from 'libp2p'
+
+const args = process.argv.slice(2)
+const arg = (name, def) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? args[i + 1] : def
+}
+const SIZES = arg('sizes', '20,50,100').split(',').map(Number)
+const PUTS = Number(arg('puts', '20'))
+const GETS = Number(arg('gets', '50'))
+const IDLE_S = Number(arg('idle', '10'))
+const ONLY = arg('only', 'both')
+const DEGREE = 6
+// formed: every routing table holds at least min(N - 1, MIN_PEERS) distinct peers
+const MIN_PEERS = Number(arg('min-peers', '10'))
+const FORMATION_DEADLINE = Number(arg('formation-deadline', '120')) * 1000
+const OP_TIMEOUT = 30_000
+// extra chorus-dht init (JSON), for experiments
+const CHORUS_EXTRA = JSON.parse(arg('chorus', '{}'))
+
+const enc = new TextEncoder()
+const validators = { CHORUS: async (_k, v) => { if (v.length === 0) throw new Error('empty') } }
+const selectors = { CHORUS: () => 0 }
+const log = (...a) => console.error(new Date().toISOString().slice(11, 19), ...a)
+
+// deterministic pseudo-random so both implementations get the same op sequence
+function rng (seed) {
+  let s = seed >>> 0
+  return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32 }
+}
+
+function targetsOf (i) {
+  const t = new Set()
+  if (i > 0) t.add(i - 1)
+  for (let j = 0; t.size < Math.min(DEGREE, i); j++) t.add((j * 7919 + i * 31) % i)
+  return [...t]
+}
+
+const pct = (xs, p) => {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(p / 100 * s.length))]
+}
+
+/** Counts every kad RPC sent by any node of a network (wraps the kad network layer). */
+function countRpcs (dhts) {
+  const counter = { n: 0 }
+  for (const dht of dhts) {
+    const net = dht.network
+    for (const m of ['sendRequest', 'sendMessage']) {
+      const orig = net[m].bind(net)
+      net[m] = (...a) => { counter.n++; return orig(...a) }
+    }
+  }
+  return counter
+}
+
+const uniqueRoutingPeers = (dht) => {
+  const ids = new Set()
+  for (const p of dht.routingTable.kb?.toIterable() ?? []) ids.add(p.peerId.toString())
+  return ids.size
+}
+
+async function stockFactory (n) {
+  const nodes = await Promise.all(Array.from({ length: n }, () => createLibp2p({
+    addresses: { listen: [`/memory/stock-${Math.random()}`] },
+    transports: [memory()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: {
+      identify: identify(),
+      ping: ping(),
+      // default settings except what any non-public deployment needs (server mode, keep
+      // non-public addresses: stock defaults form no network at all on the memory transport),
+      // the protocol id and a validator/selector for the CHORUS namespace
+      dht: kadDHT({ protocol: '/CHORUS/kad/1.0.0', clientMode: false, peerInfoMapper: passthroughMapper, validators, selectors })
+    }
+  })))
+  return {
+    name: 'stock kad-dht',
+    dhts: nodes.map(n => n.services.dht),
+    nodes,
+    async join () {
+      await Promise.all(nodes.map(async (node, i) => {
+        for (const t of targetsOf(i)) await node.dial(nodes[t].getMultiaddrs()[0]).catch(() => {})
+      }))
+    },
+    routingSize: (i) => uniqueRoutingPeers(nodes[i].services.dht),
+    async put (i, key, value, signal) {
+      let accepted = 0
+      for await (const ev of nodes[i].services.dht.put(enc.encode(key), value, { signal })) {
+        if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'PUT_VALUE') accepted++
+      }
+      return accepted
+    },
+    async get (i, key, signal) {
+      return nodes[i].contentRouting.get(enc.encode(key), { signal })
+    },
+    async stop () { await Promise.all(nodes.map(n => n.stop())) }
+  }
+}
+
+let run = 0
+async function chorusFactory (n) {
+  run++
+  const addr = (i) => `/memory/chorus-bench-${run}-${i}`
+  // the product path: every node is configured with a few earlier nodes as bootstrap peers
+  const nodes = await Promise.all(Array.from({ length: n }, (_, i) => createChorusDHT({
+    transports: ['memory'],
+    listen: [addr(i)],
+    bootstrapPeers: targetsOf(i).map(addr),
+    allowPrivateAddresses: true,
+    autoBootstrap: false,
+    joinStagger: 0,
+    validators,
+    selectors,
+    ...CHORUS_EXTRA
+  })))
+  return {
+    name: 'chorus-dht',
+    dhts: nodes.map(n => n.libp2p.services.dht),
+    nodes: nodes.map(n => n.libp2p),
+    async join () {
+      await Promise.all(nodes.map(async (node) => { await node.bootstrap().catch(err => log('bootstrap failed', err.message)) }))
+    },
+    routingSize: (i) => nodes[i].getRoutingTablePeers().length,
+    async put (i, key, value, signal) {
+      return (await nodes[i].putValue(key, value, { signal })).remotePeers
+    },
+    async get (i, key, signal) {
+      return nodes[i].getValue(key, { signal })
+    },
+    async stop () { await Promise.all(nodes.map(n => n.stop())) }
+  }
+}
+
+async function measure (factory, n) {
+  globalThis.gc?.()
+  const rss0 = process.memoryUsage().rss
+  const t0 = performance.now()
+  const net = await factory(n)
+  const rpc = countRpcs(net.dhts)
+  await net.join()
+  const want = Math.min(n - 1, MIN_PEERS)
+  let formed = true
+  for (;;) {
+    let ready = 0
+    for (let i = 0; i < n; i++) if (net.routingSize(i) >= want) ready++
+    if (ready === n) break
+    if (performance.now() - t0 > FORMATION_DEADLINE) { formed = `no (${ready}/${n})`; break }
+    await new Promise(r => setTimeout(r, 100))
+  }
+  const formation = performance.now() - t0
+  log(`${net.name} N=${n} formed=${formed} in ${(formation / 1000).toFixed(1)} s`)
+  globalThis.gc?.()
+  const memPerNode = (process.memoryUsage().rss - rss0) / n / 2 ** 20
+
+  const r = rng(n)
+  const keys = []
+  const putLat = []
+  let putFail = 0
+  const rpc0 = rpc.n
+  for (let p = 0; p < PUTS; p++) {
+    const key = `/CHORUS/bench/${n}/${p}`
+    const i = Math.floor(r() * n)
+    const t = performance.now()
+    try {
+      const accepted = await net.put(i, key, enc.encode(`value-${p}`), AbortSignal.timeout(OP_TIMEOUT))
+      if (accepted === 0) putFail++
+      keys.push(key)
+    } catch { putFail++ }
+    putLat.push(performance.now() - t)
+    if (process.env.BENCH_VERBOSE) log(`put ${p} node ${i} ${(performance.now() - t).toFixed(0)} ms`)
+  }
+  const putRpcs = (rpc.n - rpc0) / PUTS
+  const getLat = []
+  let getFail = 0
+  const rpc1 = rpc.n
+  for (let g = 0; g < GETS; g++) {
+    const p = Math.floor(r() * keys.length)
+    const i = Math.floor(r() * n)
+    const t = performance.now()
+    try {
+      const v = await net.get(i, keys[p], AbortSignal.timeout(OP_TIMEOUT))
+      if (new TextDecoder().decode(v) !== `value-${keys[p].split('/').pop()}`) getFail++
+    } catch { getFail++ }
+    getLat.push(performance.now() - t)
+  }
+  const getRpcs = (rpc.n - rpc1) / GETS
+  // idle CPU: nothing asked of the network for IDLE_S seconds
+  const c0 = process.cpuUsage()
+  const w0 = performance.now()
+  const rpcIdle0 = rpc.n
+  await new Promise(res => setTimeout(res, IDLE_S * 1000))
+  const c = process.cpuUsage(c0)
+  const idleCores = (c.user + c.system) / 1000 / (performance.now() - w0)
+  const idleRpcs = (rpc.n - rpcIdle0) / IDLE_S
+  await net.stop()
+  return {
+    impl: net.name, n, formed, formation: formation / 1000,
+    putP50: pct(putLat, 50), putP95: pct(putLat, 95), putFail,
+    getP50: pct(getLat, 50), getP95: pct(getLat, 95), getFail,
+    putRpcs, getRpcs, memPerNode, idleCores, idleRpcs
+  }
+}
+
+const rows = []
+for (const n of SIZES) {
+  for (const f of ONLY === 'both' ? [stockFactory, chorusFactory] : ONLY === 'stock' ? [stockFactory] : [chorusFactory]) {
+    try {
+      rows.push(await measure(f, n))
+    } catch (err) {
+      log('run failed', err)
+    }
+  }
+}
+
+const fmt = (x, d = 0) => typeof x === 'number' ? (Number.isNaN(x) ? '-' : x.toFixed(d)) : String(x)
+console.log(`\nputs=${PUTS} gets=${GETS} idle=${IDLE_S}s degree=${DEGREE} min-peers=${MIN_PEERS} node=${process.version} (one process, memory transport + noise + yamux)`)
+console.log('| impl | N | formed | formation s | put p50 ms | put p95 ms | failed puts | get p50 ms | get p95 ms | failed gets | RPCs/put | RPCs/get | MiB/node | idle cores | idle RPC/s |')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+for (const r of rows) {
+  console.log(`| ${r.impl} | ${r.n} | ${r.formed === true ? 'yes' : r.formed} | ${fmt(r.formation, 1)} | ${fmt(r.putP50)} | ${fmt(r.putP95)} | ${r.putFail} | ${fmt(r.getP50)} | ${fmt(r.getP95)} | ${r.getFail} | ${fmt(r.putRpcs, 1)} | ${fmt(r.getRpcs, 1)} | ${fmt(r.memPerNode, 1)} | ${fmt(r.idleCores, 3)} | ${fmt(r.idleRpcs, 1)} |`)
+}
