@@ -1,10 +1,10 @@
 import { BUILTIN_ROLES, createAgeCrypto, createRoleRegistry } from '@chorus-dht/crypto-age'
-import { createTestNetwork } from '@chorus-dht/dht-core/testing'
 import { chorusRecordPolicy, createEncryptedStorage, memoryAuditSink, signerFromPrivateKey } from '@chorus-dht/encrypted-storage'
 import { mergePolicies, probeRecordPolicy } from '@chorus-dht/hybrid-mock'
 import { MemoryDatastore } from 'datastore-core'
 import { DEFAULT_FORMATION_TIMEOUT } from './constants.js'
-import { nodeKey } from './util.js'
+import { formNetwork } from './network.js'
+import { nodeKey, randomFor } from './util.js'
 import type { ChorusDHT, ChorusDHTInit } from '@chorus-dht/dht-core'
 import type { TestNetwork } from '@chorus-dht/dht-core/testing'
 import type { EncryptedStorage, EncryptedStorageInit, MemoryAuditSinkHandle } from '@chorus-dht/encrypted-storage'
@@ -79,8 +79,6 @@ export interface ClusterInit {
   minRoutingTableSize?: number
   /** @default 300000 */
   formationTimeout?: number
-  /** Extra dht-core init of node `i`. */
-  nodeInit?(index: number): ChorusDHTInit
   /**
    * The DHT node `i`'s storage runs on, given its dht-core node (e.g. a
    * HybridDHT over it). The caller starts what it returns.
@@ -127,14 +125,18 @@ export async function createCluster (init: ClusterInit): Promise<Cluster> {
     ...(init.kBucketSize != null ? { kadDHT: { kBucketSize: init.kBucketSize } } : {})
   }
   const minSize = init.minRoutingTableSize ?? Math.min(init.nodes - 1, 20, init.kBucketSize ?? 20)
-  const t0 = performance.now()
-  const network = await createTestNetwork(init.nodes, dhtInit, {
+  const network = await formNetwork(init.nodes, {
+    init: dhtInit,
     minRoutingTableSize: minSize,
     timeout: init.formationTimeout ?? DEFAULT_FORMATION_TIMEOUT,
     components: i => ({ privateKey: privateKeys[i] }),
-    ...(init.nodeInit != null ? { nodeInit: init.nodeInit } : {})
+    random: randomFor(init.seed, 'cluster/dials')
   })
-  const formationMs = performance.now() - t0
+  if (network.formationError != null) {
+    await network.stop()
+    throw new Error(`the network did not form: ${network.formationError}`)
+  }
+  const formationMs = network.formationMs
   const nodes = network.nodes.map((dht, index): ClusterNode => {
     const role = init.roleOf(index)
     const crypto = createAgeCrypto({ roles: keys.roles, keys: { recipients: keys.recipients, identities: { [role]: keys.identities[role] } } })
