@@ -31,6 +31,18 @@ export interface HybridOutageOptions extends ScenarioOptions {
   fault?: OutageFault
   /** Consecutive failures that fail the real backend over to the mock. @default 2 */
   maxConsecutiveFailures?: number
+  /**
+   * The hybrid's own health-check interval, ms. `0` turns its loop off and
+   * the harness calls `checkHealth()` itself once the real backend rejoined.
+   * @default 0
+   */
+  healthCheckInterval?: number
+  /**
+   * With `fault: 'stop'`: ms between restarting the dht-core node and
+   * re-dialling its peers, as a bootstrap after dht-core's join stagger
+   * (up to 2 s by default) would. @default 0
+   */
+  rejoinDelay?: number
 }
 
 const NAME = 'hybrid-outage'
@@ -58,8 +70,13 @@ export async function hybridOutage (options: HybridOutageOptions = {}): Promise<
   const fault = options.fault ?? 'stop'
   if (fault !== 'stop' && fault !== 'isolate') throw new InvalidParametersError(`fault must be "stop" or "isolate", got ${String(fault)}`)
   const maxFailures = checkPositive('maxConsecutiveFailures', options.maxConsecutiveFailures ?? 2)
+  const healthCheckInterval = options.healthCheckInterval ?? 0
+  const rejoinDelay = options.rejoinDelay ?? 0
+  for (const [name, value] of [['healthCheckInterval', healthCheckInterval], ['rejoinDelay', rejoinDelay]] as const) {
+    if (!Number.isInteger(value) || value < 0) throw new InvalidParametersError(`${name} must be a non-negative integer, got ${String(value)}`)
+  }
   const log = options.log ?? (() => {})
-  const rec = new ResultRecorder(NAME, DESCRIPTION, { nodes, seed, writes, fault, maxConsecutiveFailures: maxFailures })
+  const rec = new ResultRecorder(NAME, DESCRIPTION, { nodes, seed, writes, fault, maxConsecutiveFailures: maxFailures, healthCheckInterval, rejoinDelay })
   const policy = harnessPolicy()
   let cluster: Cluster | undefined
   let hybrid: HybridDHT | undefined
@@ -76,8 +93,8 @@ export async function hybridOutage (options: HybridOutageOptions = {}): Promise<
           useRealDHT: true,
           fallbackOnError: true,
           maxConsecutiveFailures: maxFailures,
-          // the harness ticks the health check itself (checkHealth), at defined moments
-          healthCheckInterval: 2 ** 31 - 1,
+          // 0: the harness ticks the health check itself (checkHealth), at defined moments
+          healthCheckInterval: healthCheckInterval === 0 ? 2 ** 31 - 1 : healthCheckInterval,
           backendTimeout: 5_000,
           probeTimeout: 5_000,
           selectors: policy.selectors
@@ -155,6 +172,10 @@ export async function hybridOutage (options: HybridOutageOptions = {}): Promise<
     const recoveryStart = performance.now()
     if (fault === 'stop') {
       await edge.dht.start()
+      if (rejoinDelay > 0) {
+        // models the join stagger before a restarted node's first bootstrap dial
+        await new Promise(resolve => setTimeout(resolve, rejoinDelay))
+      }
       // the node rejoins through its former peers, as a bootstrap would
       await Promise.all(others.map(async n => edge.dht.libp2p.dial(peerIdFromString(n.peerId), { signal: AbortSignal.timeout(10_000) }).catch(() => {})))
       await waitForRoutingTables([edge.dht], minTable, DEFAULT_CONDITION_TIMEOUT)
@@ -222,7 +243,9 @@ export async function hybridOutage (options: HybridOutageOptions = {}): Promise<
     rec.count('real backend operations', metrics.real.operations)
     rec.count('real backend errors', metrics.real.errors)
     rec.count('mock backend operations', metrics.mock.operations)
-    rec.note('The hybrid\'s periodic health loop is off (interval 2^31-1 ms): the harness calls checkHealth() itself after the real backend rejoined, so a probe never runs between restart and reconnection.')
+    rec.note(healthCheckInterval === 0
+      ? 'The hybrid\'s periodic health loop is off (interval 2^31-1 ms): the harness calls checkHealth() itself after the real backend rejoined, so a probe never runs between restart and reconnection.'
+      : `The hybrid's own health loop runs every ${healthCheckInterval} ms; the harness also calls checkHealth() after the real backend rejoined.`)
     rec.note(fault === 'stop'
       ? 'Fault: the edge node\'s dht-core node is stopped (its operations reject NotStartedError), then restarted on the same datastore and key and re-dialled to its former peers.'
       : 'Fault: every connection to the edge node is cut with a connection gater (libp2p internal components.connectionGater); its dht-core node keeps running, alone.')
@@ -245,7 +268,9 @@ export const hybridOutageScenario: Scenario = {
   params: [
     { name: 'writes', description: 'writes in each phase (before, during, after the outage)', type: 'integer', default: 3 },
     { name: 'fault', description: 'how the real backend fails', type: 'string', default: 'stop', choices: ['stop', 'isolate'] },
-    { name: 'maxConsecutiveFailures', description: 'consecutive failures that fail the real backend over', type: 'integer', default: 2 }
+    { name: 'maxConsecutiveFailures', description: 'consecutive failures that fail the real backend over', type: 'integer', default: 2 },
+    { name: 'healthCheckInterval', description: 'the hybrid\'s own health loop interval in ms (0: off, the harness ticks it after the rejoin)', type: 'integer', default: 0 },
+    { name: 'rejoinDelay', description: 'ms between restarting the stopped node and re-dialling its peers (join stagger)', type: 'integer', default: 0 }
   ],
   run: hybridOutage
 }
