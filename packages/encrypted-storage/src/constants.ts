@@ -22,6 +22,8 @@ export const DEFAULT_MAX_REPUBLISH_ATTEMPTS = 5
 export const DEFAULT_CONFLICT_WINDOW = 10 * 60_000
 /** Most own writes remembered for conflict checks. */
 export const DEFAULT_CONFLICT_MAX_WRITES = 100
+/** Closest peers `reconcile` asks for their copy of a record. */
+export const DEFAULT_REPAIR_PEERS = 8
 /** How often the background loop re-checks own recent writes, ms. */
 export const DEFAULT_RECONCILE_INTERVAL = 60_000
 /** Version records fetched at once by `history`. */

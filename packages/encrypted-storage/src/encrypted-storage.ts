@@ -23,6 +23,7 @@ import {
   DEFAULT_MAX_RECORD_SIZE,
   DEFAULT_MAX_REPUBLISH_ATTEMPTS,
   DEFAULT_RECONCILE_INTERVAL,
+  DEFAULT_REPAIR_PEERS,
   DEFAULT_REPLICATION_FACTOR,
   DEFAULT_SEARCH_LIMIT,
   DEFAULT_TIMEOUT
@@ -37,7 +38,7 @@ import {
   TimeoutError,
   VersionConflictError
 } from './errors.js'
-import { encodeRecord, envelopeOverhead, recordSigningBytes, sha256Hex, verifyRecord } from './record.js'
+import { compareRecords, encodeRecord, envelopeOverhead, recordSigningBytes, sha256Hex, verifyRecord } from './record.js'
 import type { DecodedRecord, RecordKind, RecordValidatorInit } from './record.js'
 import type { ConflictReport, EncryptedStorage, EncryptedStorageComponents, EncryptedStorageInit } from './index.js'
 import type {
@@ -62,6 +63,11 @@ const noopLogger: Logger = Object.assign(() => {}, { error: () => {}, trace: () 
 /** Bytes age adds around a plaintext, as an upper bound: header, one stanza per recipient, nonce and a tag per 64 KiB chunk. */
 function ageOverhead (size: number, recipients: number): number {
   return 64 + 128 * Math.max(1, recipients) + 16 + 16 * Math.max(1, Math.ceil(size / 65536))
+}
+
+/** A verified record with the exact bytes it came as (re-encoding could change the signed header). */
+interface FetchedRecord extends DecodedRecord {
+  value: Uint8Array
 }
 
 interface OwnWrite {
@@ -92,6 +98,7 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
   private readonly reconcileInterval: number
   private readonly historyConcurrency: number
   private readonly historyLimit: number
+  private readonly repairPeers: number
   private readonly cacheCleanupInterval: number
   private readonly ownWrites: OwnWrite[] = []
   private cleanupTimer?: ReturnType<typeof setInterval>
@@ -126,6 +133,7 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
     this.reconcileInterval = nonNegative('reconcileInterval', init.reconcileInterval ?? DEFAULT_RECONCILE_INTERVAL)
     this.historyConcurrency = positive('historyConcurrency', init.historyConcurrency ?? DEFAULT_HISTORY_CONCURRENCY)
     this.historyLimit = positive('historyLimit', init.historyLimit ?? DEFAULT_HISTORY_LIMIT)
+    this.repairPeers = positive('repairPeers', init.repairPeers ?? DEFAULT_REPAIR_PEERS)
     this.cacheCleanupInterval = positive('cacheCleanupInterval', init.cacheCleanupInterval ?? DEFAULT_CACHE_CLEANUP_INTERVAL)
     this.validation = {
       maxRecordSize: this.maxRecordSize,
@@ -237,10 +245,10 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
   }
 
   /** Fetches and verifies the record at `key`; a bad record invalidates the address's cache entries. */
-  private async fetch (key: string, logical: string, quorum: number, signal: AbortSignal): Promise<DecodedRecord> {
+  private async fetch (key: string, logical: string, quorum: number, signal: AbortSignal): Promise<FetchedRecord> {
     const value = await this.components.dht.getValue(key, { quorum, signal })
     try {
-      return await verifyRecord(key, value, this.validation)
+      return { ...await verifyRecord(key, value, this.validation), value }
     } catch (err: any) {
       this.invalidate(logical)
       this.log.error('rejected record for %s at %s - %s', logical, key, err.message)
@@ -248,7 +256,7 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
     }
   }
 
-  private async fetchHead (logical: string, signal: AbortSignal): Promise<DecodedRecord | undefined> {
+  private async fetchHead (logical: string, signal: AbortSignal): Promise<FetchedRecord | undefined> {
     try {
       return await this.fetch(headKey(logical), logical, this.headQuorum, signal)
     } catch (err: any) {
@@ -366,6 +374,10 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
       if (this.confirmWrites) {
         const winner = await this.fetch(vKey, logical, this.headQuorum, signal)
         if (!isSameWrite(winner.metadata, metadata)) {
+          // our copies on the closest peers would keep the version ambiguous: overwrite them with the winner
+          await this.components.dht.putValue(vKey, winner.value, { signal }).catch(err => {
+            this.log('could not repair %s - %s', vKey, err.message)
+          })
           const head = await this.fetchHead(logical, signal)
           const next = Math.max(version, head?.metadata.version ?? 0) + 1
           this.log('version %d of %s went to %s; re-publishing as version %d', version, logical, winner.metadata.signer, next)
@@ -411,6 +423,43 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
     while (this.ownWrites.length > this.conflictMaxWrites) this.ownWrites.shift()
   }
 
+  /**
+   * Asks this node and the `repairPeers` closest peers for their copy of a
+   * record, picks the best valid one with the selector's order and, when a
+   * peer holds another (or a missing) copy, puts the best one again so every
+   * holder converges on it. Resolves the best record, or `undefined` when no
+   * peer holds a valid one.
+   */
+  private async repairKey (key: string, logical: string, signal: AbortSignal): Promise<FetchedRecord | undefined> {
+    const { dht } = this.components
+    const peers = await dht.getClosestPeers(key, { signal, limit: this.repairPeers })
+    const answers = await Promise.all([dht.peerId, ...peers].map(async (peer) => {
+      try {
+        const value = await dht.getValueFromPeer(peer, key, { signal })
+        if (value == null) return { peer }
+        return { peer, record: { ...await verifyRecord(key, value, this.validation), value } }
+      } catch (err: any) {
+        this.check(signal)
+        this.log('no copy of %s from %s - %s', key, peer, err.message)
+        return undefined
+      }
+    }))
+    let best: FetchedRecord | undefined
+    for (const answer of answers) {
+      if (answer?.record != null && (best == null || compareRecords(answer.record, best) < 0)) best = answer.record
+    }
+    if (best == null) return undefined
+    const stale = answers.filter(a => a != null && (a.record == null || !bytesEqual(a.record.value, best.value)))
+    if (stale.length > 0) {
+      this.log('%d of %d holders of %s (%s) have another copy; putting the best again', stale.length, answers.length, key, logical)
+      await dht.putValue(key, best.value, { signal }).catch(err => {
+        this.check(signal)
+        this.log('could not repair %s - %s', key, err.message)
+      })
+    }
+    return best
+  }
+
   private reconciling: Promise<unknown> = Promise.resolve()
 
   async reconcile (options?: AbortOptions): Promise<ConflictReport[]> {
@@ -426,18 +475,15 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
     const now = this.clock.now()
     const writes = this.ownWrites.splice(0)
     const keep: OwnWrite[] = []
+    const addresses = new Set<string>()
     try {
       while (writes.length > 0) {
         const write = writes.shift()!
         if (now - write.at > this.conflictWindow) continue
         const { metadata } = write
         const vKey = versionKey(metadata.address, metadata.version)
-        let winner: DecodedRecord | undefined
-        try {
-          winner = await this.fetch(vKey, metadata.address, this.headQuorum, signal)
-        } catch (err: any) {
-          if (err.name !== NotFoundError.name) throw err
-        }
+        const winner = await this.repairKey(vKey, metadata.address, signal)
+        addresses.add(metadata.address)
         if (winner != null && isSameWrite(winner.metadata, metadata)) {
           keep.push(write)
           continue
@@ -450,6 +496,11 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
         this.cacheContent(write.content, republished, metadata.address, this.versionAddress(metadata.address, republished.version))
         await this.index.put(republished, { signal })
         reports.push({ lost: metadata, republished })
+      }
+      // a head put that landed late may have replaced a newer head on some peers
+      for (const address of addresses) {
+        this.check(signal)
+        await this.repairKey(headKey(address), address, signal)
       }
     } catch (err) {
       // put back what was not checked yet, so the next run retries it
@@ -634,6 +685,12 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
       errors: m.errors
     }
   }
+}
+
+function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 function isSameWrite (a: UCXLMetadata, b: UCXLMetadata): boolean {

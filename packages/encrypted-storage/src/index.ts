@@ -144,6 +144,8 @@ export interface EncryptedStorageInit {
   conflictWindow?: number
   /** Most own writes remembered for `reconcile` (their ciphertext and plaintext are kept in memory). @default 100 */
   conflictMaxWrites?: number
+  /** Closest peers `reconcile` asks directly for their copy of each record it checks. @default 8 */
+  repairPeers?: number
   /** Interval of the background `reconcile` loop, ms; 0 disables it. @default 60000 */
   reconcileInterval?: number
   /** Version records `history` fetches at once. @default 8 */

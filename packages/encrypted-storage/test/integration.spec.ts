@@ -89,6 +89,20 @@ describe('encrypted storage on a 10-node dht-core memory network', () => {
     expect((await reader.history(address)).map(m => [m.version, m.signer])).toEqual([1, 2, 3].map(v => [v, signers[1].peerId]))
   })
 
+  it('converges when two nodes write the same address at once', async () => {
+    const address = addr('race')
+    await Promise.all([
+      storages[3].storeUCXLContent(address, text('from 3'), 'backend_developer', 'text/plain'),
+      storages[6].storeUCXLContent(address, text('from 6'), 'backend_developer', 'text/plain')
+    ])
+    await storages[3].reconcile()
+    await storages[6].reconcile()
+    const history = await storages[8].history(address)
+    expect(history.map(m => m.version)).toEqual([1, 2])
+    expect(history.map(m => m.signer).sort()).toEqual([signers[3].peerId, signers[6].peerId].sort())
+    expect((await storages[0].history(address)).map(m => [m.version, m.signer])).toEqual(history.map(m => [m.version, m.signer]))
+  })
+
   it('rejects a forged record injected by a peer everywhere', async () => {
     const address = addr('forged')
     await storages[2].storeUCXLContent(address, text('genuine'), 'backend_developer', 'text/plain')
