@@ -27,11 +27,9 @@ describe('hybrid-outage on 5 nodes, the real backend stopped', () => {
     expect(invariant(result, 'acknowledged-writes-replicated').passed, explain(result)).toBe(true)
   })
 
-  // KNOWN DEFECT (encrypted-storage over hybrid-mock, see the README
-  // "Findings"): a store first reads the head; during a failover the hybrid
-  // answers BackendUnavailableError for a key the mock does not hold, so the
-  // store fails instead of continuing on the mock.
-  it.fails('acknowledges storeUCXLContent during the outage (known defect)', () => {
+  // A store during the failover numbers its version from the local index
+  // (the head cannot be read) and is acknowledged on the mock.
+  it('acknowledges storeUCXLContent during the outage', () => {
     expect(invariant(result, 'outage-storage-writes-acknowledged').passed).toBe(true)
   })
 })

@@ -83,10 +83,8 @@ export function apiRoutes (node: ApiNode): Route[] {
       async handler (ctx) {
         const addr = address(ctx)
         const role = requestRole(node, ctx)
-        const result = await node.storage.retrieveUCXLContent(addr, { signal: ctx.signal })
-        if (!node.roles().canDecrypt(role, result.metadata.creatorRole)) {
-          throw new HttpError(UCXL_CODES.FORBIDDEN, `role ${role} may not read content created by ${result.metadata.creatorRole}`, { role })
-        }
+        // storage refuses (AccessDeniedError → 403) before decrypting and audits the reader's role
+        const result = await node.storage.retrieveUCXLContent(addr, { signal: ctx.signal, role })
         if (ctx.url.searchParams.get('raw') === 'true') {
           return {
             raw: {

@@ -118,6 +118,15 @@ describe('a network of node processes', { timeout: 120_000 }, () => {
     expect(missing.stderr).toContain('UCXL-404-NOT_FOUND')
     const content = await runCli(['get', ADDRESS, '--api', a.api])
     expect(content.stdout).toBe('use gRPC for the API')
+
+    // a role that may not read admin content is refused, and the refusal is audited under that role
+    const linesBefore = await auditLines(a)
+    const forbidden = await fetch(`${a.api}/ucxl/${enc(ADDRESS)}`, { headers: { 'x-chorus-role': 'frontend_developer' } })
+    expect(forbidden.status).toBe(403)
+    expect(((await forbidden.json()) as any).error.code).toBe('UCXL-403-FORBIDDEN')
+    const log = (await readFile(join(a.dataDir, 'audit.log'), 'utf8')).split('\n').filter(l => l.trim() !== '')
+    expect(log.length).toBe(linesBefore + 1)
+    expect(JSON.parse(log.at(-1)!)).toMatchObject({ operation: 'retrieve', role: 'frontend_developer', success: false })
   })
 
   it('refuses a second node on a data directory in use; client commands find the running one', async () => {

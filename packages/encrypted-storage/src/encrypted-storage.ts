@@ -412,7 +412,17 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
   }
 
   private async nextVersion (logical: string, signal: AbortSignal): Promise<number> {
-    const head = await this.fetchHead(logical, signal)
+    let head: FetchedRecord | undefined
+    try {
+      head = await this.fetchHead(logical, signal)
+    } catch (err: any) {
+      // The network cannot say which version is newest (e.g. a hybrid DHT
+      // running on its fallback). Accepting the write still beats refusing
+      // it: number it from what this node knows, and let reconcile()
+      // re-publish it as a later version if another writer claimed the number.
+      if (err.name !== BackendUnavailableError.name) throw err
+      this.log('head of %s unavailable (%s); numbering the new version from the local index', logical, err.message)
+    }
     const indexed = await this.index.get(logical, { signal })
     return Math.max(head?.metadata.version ?? 0, indexed?.version ?? 0) + 1
   }
@@ -513,6 +523,12 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
 
   // --- retrieve ------------------------------------------------------------
 
+  /** Refuses content the reading role may not read (no reader: the node's own identities decide). */
+  private mayRead (reader: string | undefined, metadata: UCXLMetadata): void {
+    if (reader === undefined || this.components.roles.canDecrypt(reader, metadata.creatorRole)) return
+    throw new AccessDeniedError(`role ${reader} may not read content created by ${metadata.creatorRole}`)
+  }
+
   async retrieveUCXLContent (address: string, options?: RetrieveOptions): Promise<RetrievedContent> {
     const started = performance.now()
     const signal = this.signal(options)
@@ -521,15 +537,21 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
     try {
       const target = this.address(address)
       logical = target.logical
+      const reader = options?.role
+      if (reader !== undefined && (typeof reader !== 'string' || !this.components.roles.has(reader))) {
+        throw new AccessDeniedError(`unknown role ${String(reader)} may not read`)
+      }
       const cacheKey = target.parsed.raw
       if (options?.noCache !== true) {
         const hit = this.cache.get(cacheKey)
         if (hit != null) {
+          metadata = hit.metadata
+          this.mayRead(reader, hit.metadata)
           this.metrics.cacheHits++
           this.metrics.retrievedItems++
           this.metrics.retrieveTimeTotal += performance.now() - started
           this.metrics.lastUpdate = this.clock.now()
-          await this.audit('retrieve', { address: logical, role: hit.metadata.creatorRole, contentType: hit.metadata.contentType, size: hit.content.byteLength, success: true })
+          await this.audit('retrieve', { address: logical, role: reader ?? hit.metadata.creatorRole, contentType: hit.metadata.contentType, size: hit.content.byteLength, success: true })
           return { content: hit.content.slice(), metadata: copy(hit.metadata), fromCache: true }
         }
         this.metrics.cacheMisses++
@@ -537,9 +559,12 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
       const record = await this.resolve(logical, target.parsed, signal)
       metadata = record.metadata
       this.check(signal)
+      this.mayRead(reader, metadata)
       let content: Uint8Array
       try {
-        content = await this.components.crypto.decrypt(record.ciphertext, { signal })
+        content = reader === undefined
+          ? await this.components.crypto.decrypt(record.ciphertext, { signal })
+          : await this.components.crypto.decryptWithRole(record.ciphertext, reader, { signal })
       } catch (err) {
         this.invalidate(logical)
         throw err
@@ -558,14 +583,14 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
       this.metrics.retrievedItems++
       this.metrics.retrieveTimeTotal += performance.now() - started
       this.metrics.lastUpdate = this.clock.now()
-      await this.audit('retrieve', { address: logical, role: metadata.creatorRole, contentType: metadata.contentType, size: content.byteLength, success: true })
+      await this.audit('retrieve', { address: logical, role: reader ?? metadata.creatorRole, contentType: metadata.contentType, size: content.byteLength, success: true })
       return { content, metadata: copy(metadata), fromCache: false }
     } catch (err: any) {
       this.metrics.errors++
       this.metrics.lastUpdate = this.clock.now()
       await this.audit('retrieve', {
         address: logical ?? String(address).slice(0, 256),
-        role: metadata?.creatorRole ?? '',
+        role: typeof options?.role === 'string' ? options.role : metadata?.creatorRole ?? '',
         contentType: metadata?.contentType ?? '',
         size: 0,
         success: false,

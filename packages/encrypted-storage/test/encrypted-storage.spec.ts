@@ -1,8 +1,9 @@
-import { createMockNetwork, mockDHT } from '@chorus-dht/hybrid-mock'
+import { createMockNetwork, hybridDHT, mergePolicies, mockDHT, probeRecordPolicy } from '@chorus-dht/hybrid-mock'
 import { headKey, versionKey } from '@chorus-dht/ucxl'
 import { MemoryDatastore } from 'datastore-core/memory'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
+  chorusRecordPolicy,
   createEncryptedStorage,
   decodeRecord,
   encodeRecord,
@@ -134,6 +135,37 @@ describe('store and retrieve', () => {
     const audit = await b.audit.read()
     expect(audit.at(-1)).toMatchObject({ operation: 'retrieve', success: false, address: ADDR })
   })
+  it('reads as a given role: refuses a role that may not read, from the cache too, and audits the reader', async () => {
+    // b holds the keys of a reader (backend_developer) and of a role that may not read (frontend_developer)
+    const [a, b] = await pair(['backend_developer', 'frontend_developer'])
+    await a.storage.storeUCXLContent(ADDR, text('api design'), 'backend_developer', 'text/plain')
+
+    await expect(b.storage.retrieveUCXLContent(ADDR, { role: 'frontend_developer' })).rejects.toThrow(errorNamed('AccessDeniedError'))
+    expect(b.storage.getMetrics()).toMatchObject({ cacheEntries: 0, decryptionOps: 0 })
+
+    const got = await b.storage.retrieveUCXLContent(ADDR, { role: 'backend_developer' })
+    expect(str(got.content)).toBe('api design')
+    // now cached: the cache must not serve a role that may not read it
+    await expect(b.storage.retrieveUCXLContent(ADDR, { role: 'frontend_developer' })).rejects.toThrow(errorNamed('AccessDeniedError'))
+    await expect(b.storage.retrieveUCXLContent(ADDR, { role: 'no_such_role' })).rejects.toThrow(errorNamed('AccessDeniedError'))
+    expect((await b.storage.retrieveUCXLContent(ADDR, { role: 'backend_developer' })).fromCache).toBe(true)
+
+    const entries = (await b.audit.read()).filter((e) => e.operation === 'retrieve')
+    expect(entries.map((e) => [e.role, e.success])).toEqual([
+      ['frontend_developer', false],
+      ['backend_developer', true],
+      ['frontend_developer', false],
+      ['no_such_role', false],
+      ['backend_developer', true]
+    ])
+  })
+
+  it('reads as a role whose identity this node does not hold: AccessDeniedError', async () => {
+    // senior_architect may read everything, but b holds only the backend_developer key
+    const [a, b] = await pair(['backend_developer'])
+    await a.storage.storeUCXLContent(ADDR, text('x'), 'backend_developer', 'text/plain')
+    await expect(b.storage.retrieveUCXLContent(ADDR, { role: 'senior_architect', noCache: true })).rejects.toThrow(errorNamed('AccessDeniedError'))
+  })
 })
 
 describe('deadlines', () => {
@@ -209,6 +241,29 @@ describe('versions', () => {
     await storage.storeUCXLContent(ADDR, text('one'), 'backend_developer', 'text/plain')
     await storage.storeUCXLContent(ADDR, text('two'), 'backend_developer', 'text/plain')
     expect(puts).toEqual(['version', 'head', 'version', 'head'])
+  })
+})
+
+describe('on a hybrid DHT running on its fallback', () => {
+  it('accepts a store while the head cannot be read, numbering it from the local index', async () => {
+    const signer = await newSigner()
+    const merge = mergePolicies(chorusRecordPolicy(), probeRecordPolicy)
+    const real = mockDHT({ peerId: signer.peerId, ...merge })({ network: createMockNetwork() })
+    const mock = mockDHT({ peerId: signer.peerId, ...merge })({})
+    const dht = hybridDHT({ useRealDHT: true, selectors: merge.selectors })({ real, mock })
+    await dht.start()
+    try {
+      dht.switchBackend('mock')
+      // the premise: the hybrid cannot say whether the head exists
+      await expect(dht.getValue(headKey(ADDR))).rejects.toThrow(errorNamed('BackendUnavailableError'))
+      const storage = createEncryptedStorage({ dht, crypto: await cryptoFor(['backend_developer']), roles, signer, datastore: new MemoryDatastore() }, { reconcileInterval: 0 })
+      const first = await storage.storeUCXLContent(ADDR, text('v1'), 'backend_developer', 'text/plain')
+      const second = await storage.storeUCXLContent(ADDR, text('v2'), 'backend_developer', 'text/plain')
+      expect([first.version, second.version]).toEqual([1, 2])
+      expect(str((await storage.retrieveUCXLContent(`${ADDR.replace('*^', '*~1')}`, { noCache: true })).content)).toBe('v1')
+    } finally {
+      await dht.stop()
+    }
   })
 })
 

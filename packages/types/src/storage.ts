@@ -75,6 +75,13 @@ export interface StoreOptions extends AbortOptions {}
 export interface RetrieveOptions extends AbortOptions {
   /** Bypass the cache. @default false */
   noCache?: boolean
+  /**
+   * Read as this role: content the role may not read is refused with
+   * `AccessDeniedError` (from the cache too), only the role's own identities
+   * are used to decrypt, and the audit entry names this role. Without it the
+   * node decrypts with any identity it holds and audits the creator's role.
+   */
+  role?: string
 }
 
 /**
