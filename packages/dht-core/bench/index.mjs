@@ -146,7 +146,9 @@ async function chorusFactory (n) {
 
 async function measure (factory, n) {
   globalThis.gc?.()
-  const rss0 = process.memoryUsage().rss
+  // heap + buffers retained by the network (RSS never shrinks back between runs in one process)
+  const mem = () => { const m = process.memoryUsage(); return m.heapUsed + m.external }
+  const mem0 = mem()
   const t0 = performance.now()
   const net = await factory(n)
   const rpc = countRpcs(net.dhts)
@@ -163,7 +165,7 @@ async function measure (factory, n) {
   const formation = performance.now() - t0
   log(`${net.name} N=${n} formed=${formed} in ${(formation / 1000).toFixed(1)} s`)
   globalThis.gc?.()
-  const memPerNode = (process.memoryUsage().rss - rss0) / n / 2 ** 20
+  const memPerNode = (mem() - mem0) / n / 2 ** 20
 
   const r = rng(n)
   const keys = []
@@ -214,21 +216,27 @@ async function measure (factory, n) {
   }
 }
 
+const fmt = (x, d = 0) => typeof x === 'number' ? (Number.isNaN(x) ? '-' : x.toFixed(d)) : String(x)
+const row = (r) => `| ${r.impl} | ${r.n} | ${r.formed === true ? 'yes' : r.formed} | ${fmt(r.formation, 1)} | ${fmt(r.putP50)} | ${fmt(r.putP95)} | ${r.putFail} | ${fmt(r.getP50)} | ${fmt(r.getP95)} | ${r.getFail} | ${fmt(r.putRpcs, 1)} | ${fmt(r.getRpcs, 1)} | ${fmt(r.memPerNode, 1)} | ${fmt(r.idleCores, 3)} | ${fmt(r.idleRpcs, 1)} |`
+const header = () => {
+  console.log(`\nputs=${PUTS} gets=${GETS} idle=${IDLE_S}s degree=${DEGREE} min-peers=${MIN_PEERS} op-timeout=${OP_TIMEOUT / 1000}s node=${process.version} (one process, memory transport + noise + yamux)`)
+  console.log('| impl | N | formed | formation s | put p50 ms | put p95 ms | failed puts | get p50 ms | get p95 ms | failed gets | RPCs/put | RPCs/get | heap MiB/node | idle cores | idle RPC/s |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+}
+
+// rows are printed as they complete, then once more together
+header()
 const rows = []
 for (const n of SIZES) {
   for (const f of ONLY === 'both' ? [stockFactory, chorusFactory] : ONLY === 'stock' ? [stockFactory] : [chorusFactory]) {
     try {
-      rows.push(await measure(f, n))
+      const r = await measure(f, n)
+      rows.push(r)
+      console.log(row(r))
     } catch (err) {
       log('run failed', err)
     }
   }
 }
-
-const fmt = (x, d = 0) => typeof x === 'number' ? (Number.isNaN(x) ? '-' : x.toFixed(d)) : String(x)
-console.log(`\nputs=${PUTS} gets=${GETS} idle=${IDLE_S}s degree=${DEGREE} min-peers=${MIN_PEERS} node=${process.version} (one process, memory transport + noise + yamux)`)
-console.log('| impl | N | formed | formation s | put p50 ms | put p95 ms | failed puts | get p50 ms | get p95 ms | failed gets | RPCs/put | RPCs/get | MiB/node | idle cores | idle RPC/s |')
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
-for (const r of rows) {
-  console.log(`| ${r.impl} | ${r.n} | ${r.formed === true ? 'yes' : r.formed} | ${fmt(r.formation, 1)} | ${fmt(r.putP50)} | ${fmt(r.putP95)} | ${r.putFail} | ${fmt(r.getP50)} | ${fmt(r.getP95)} | ${r.getFail} | ${fmt(r.putRpcs, 1)} | ${fmt(r.getRpcs, 1)} | ${fmt(r.memPerNode, 1)} | ${fmt(r.idleCores, 3)} | ${fmt(r.idleRpcs, 1)} |`)
-}
+header()
+for (const r of rows) console.log(row(r))

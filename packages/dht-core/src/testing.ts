@@ -37,9 +37,8 @@ export interface TestNetworkOptions {
    */
   timeout?: number
   /**
-   * How many earlier nodes each new node dials. Up to 20 nodes the default
-   * is a full mesh.
-   * @default n <= 20 ? n - 1 : 6
+   * How many earlier nodes each new node dials.
+   * @default 4
    */
   degree?: number
   /** Extra init for node `i`, over `init`. @default {} */
@@ -74,7 +73,7 @@ export async function createTestNetwork (n: number, init: ChorusDHTInit = {}, op
   }
   const minSize = options.minRoutingTableSize ?? Math.min(n - 1, 20)
   const timeout = options.timeout ?? 60_000
-  const degree = Math.min(options.degree ?? (n <= 20 ? n - 1 : 6), n - 1)
+  const degree = Math.min(options.degree ?? 4, n - 1)
   const nodes = await Promise.all(Array.from({ length: n }, async (_, i) =>
     createChorusDHT({ ...TEST_NODE_DEFAULTS, ...init, ...options.nodeInit?.(i) }, options.components?.(i) ?? {})))
   const stop = async (): Promise<void> => {
@@ -111,19 +110,25 @@ async function connectNodes (nodes: ChorusDHT[], degree: number): Promise<void> 
  * still short look themselves up, which fills their neighbourhood.
  */
 export async function waitForRoutingTables (nodes: ChorusDHT[], minSize: number, timeout = 60_000): Promise<void> {
-  const deadline = Date.now() + timeout
+  const start = Date.now()
+  const deadline = start + timeout
   const lookups = new Map<ChorusDHT, Promise<void>>()
+  const lastLookup = new Map<ChorusDHT, number>()
   for (;;) {
     const short = nodes.filter(node => node.getRoutingTablePeers().length < minSize)
     if (short.length === 0) {
       break
     }
-    if (Date.now() > deadline) {
+    const now = Date.now()
+    if (now > deadline) {
       const sizes = nodes.map(node => node.getRoutingTablePeers().length)
       throw new Error(`routing tables not filled after ${timeout} ms: ${short.length} node(s) below ${minSize} peers (sizes ${sizes.join(',')})`)
     }
+    // kad-dht's own first self-query usually fills the table; nodes still
+    // short after a second look themselves up again, at most every 2 s
     for (const node of short) {
-      if (!lookups.has(node)) {
+      if (now - start > 1_000 && !lookups.has(node) && now - (lastLookup.get(node) ?? 0) > 2_000) {
+        lastLookup.set(node, now)
         lookups.set(node, selfLookup(node).finally(() => { lookups.delete(node) }))
       }
     }
