@@ -30,16 +30,13 @@ describe('partition-heal on 8 nodes', () => {
     expect(result.counts['conflicts reported']).toBeGreaterThanOrEqual(2)
   })
 
-  // KNOWN DEFECT (encrypted-storage, see the harness README "Findings"): after
-  // the heal the nodes of the losing side still hold the losing copies of the
-  // disputed version keys, and `*~N` reads (quorum 1, local copy first) return
-  // them, so those nodes never see the winning writes. These two invariants
-  // fail today; `it.fails` turns red when the defect is fixed.
-  it.fails('every node reads the selector\'s winner of every version key (known defect)', () => {
+  // After the heal, reconcile re-puts the selector's winner of each disputed
+  // version key on the peers holding another copy, so `*~N` agrees everywhere.
+  it('every node reads the selector\'s winner of every version key', () => {
     expect(invariant(result, 'version-winners-agree').passed).toBe(true)
   })
 
-  it.fails('every acknowledged write is readable from every node (known defect)', () => {
+  it('every acknowledged write is readable from every node', () => {
     expect(invariant(result, 'no-write-lost').passed).toBe(true)
   })
 })
