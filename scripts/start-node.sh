@@ -6,10 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
-PNPM_VERSION=12.4.2
-if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION" ]; then
-  npm install --global --save-exact --no-audit --no-fund "pnpm@$PNPM_VERSION"
-fi
+. scripts/ensure-pnpm.sh
 pnpm install --frozen-lockfile
 pnpm turbo run build --filter=@chorus-dht/node...
 # The polyfill (Promise.withResolvers for libp2p on Node 20) is a dependency of

@@ -6,11 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
 
-PNPM_VERSION=12.4.2
-if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION" ]; then
-  # corepack cannot fetch pnpm from the npm registry mirror; npm can.
-  npm install --global --save-exact --no-audit --no-fund "pnpm@$PNPM_VERSION"
-fi
+. scripts/ensure-pnpm.sh
 
 # The reference age CLI, for the interoperability tests of crypto-age.
 if ! command -v age >/dev/null 2>&1; then
