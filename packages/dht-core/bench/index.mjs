@@ -1,6 +1,6 @@
 // Benchmark: chorus-dht vs stock @libp2p/kad-dht, same transport (memory), encryption (noise),
-// muxer (yamux) and N, in one process. Usage: node --expose-gc bench/index.mjs [--sizes 20,50,100]
-// [--gets 50] [--puts 20] [--idle 10] [--only chorus|stock]. Prints a table; asserts nothing.
+// muxer (yamux) and N; each network lives in one process (a fresh one per row). Usage:
+// node --expose-gc bench/index.mjs [--sizes 20,50,100] [--gets 50] [--puts 20] [--idle 10] [--only chorus|stock]. Prints a table; asserts nothing.
 import { createChorusDHT } from '../dist/index.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -146,8 +146,8 @@ async function chorusFactory (n) {
 
 async function measure (factory, n) {
   globalThis.gc?.()
-  // heap + buffers retained by the network (RSS never shrinks back between runs in one process)
-  const mem = () => { const m = process.memoryUsage(); return m.heapUsed + m.external }
+  // each (implementation, N) runs in a fresh process, so RSS growth is the network's
+  const mem = () => process.memoryUsage().rss
   const mem0 = mem()
   const t0 = performance.now()
   const net = await factory(n)
@@ -219,18 +219,41 @@ async function measure (factory, n) {
 const fmt = (x, d = 0) => typeof x === 'number' ? (Number.isNaN(x) ? '-' : x.toFixed(d)) : String(x)
 const row = (r) => `| ${r.impl} | ${r.n} | ${r.formed === true ? 'yes' : r.formed} | ${fmt(r.formation, 1)} | ${fmt(r.putP50)} | ${fmt(r.putP95)} | ${r.putFail} | ${fmt(r.getP50)} | ${fmt(r.getP95)} | ${r.getFail} | ${fmt(r.putRpcs, 1)} | ${fmt(r.getRpcs, 1)} | ${fmt(r.memPerNode, 1)} | ${fmt(r.idleCores, 3)} | ${fmt(r.idleRpcs, 1)} |`
 const header = () => {
-  console.log(`\nputs=${PUTS} gets=${GETS} idle=${IDLE_S}s degree=${DEGREE} min-peers=${MIN_PEERS} op-timeout=${OP_TIMEOUT / 1000}s node=${process.version} (one process, memory transport + noise + yamux)`)
-  console.log('| impl | N | formed | formation s | put p50 ms | put p95 ms | failed puts | get p50 ms | get p95 ms | failed gets | RPCs/put | RPCs/get | heap MiB/node | idle cores | idle RPC/s |')
+  console.log(`\none process per row; puts=${PUTS} gets=${GETS} idle=${IDLE_S}s degree=${DEGREE} min-peers=${MIN_PEERS} op-timeout=${OP_TIMEOUT / 1000}s node=${process.version} (memory transport + noise + yamux)`)
+  console.log('| impl | N | formed | formation s | put p50 ms | put p95 ms | failed puts | get p50 ms | get p95 ms | failed gets | RPCs/put | RPCs/get | RSS MiB/node | idle cores | idle RPC/s |')
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 }
 
+const CHILD = arg('child', undefined)
+if (CHILD != null) {
+  // one measurement in this (fresh) process; the result goes to the parent as JSON
+  const factory = CHILD === 'stock' ? stockFactory : chorusFactory
+  const r = await measure(factory, Number(arg('n', '20')))
+  process.stdout.write(`RESULT ${JSON.stringify(r)}\n`)
+  process.exit(0)
+}
+
+// every (implementation, N) in its own child process: clean memory and CPU figures
+const { spawn } = await import('node:child_process')
+async function runChild (impl, n) {
+  const passOn = args.filter((_, i) => !['--sizes', '--only'].includes(args[i]) && !['--sizes', '--only'].includes(args[i - 1]))
+  const child = spawn(process.execPath, ['--expose-gc', new URL(import.meta.url).pathname, ...passOn, '--child', impl, '--n', String(n)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let out = ''
+  child.stdout.on('data', d => { out += String(d) })
+  const code = await new Promise(resolve => child.on('exit', resolve))
+  const line = out.split('\n').find(l => l.startsWith('RESULT '))
+  if (line == null) throw new Error(`${impl} N=${n} exited with ${code} and no result`)
+  return JSON.parse(line.slice(7))
+}
+
+// rows are printed as they complete, then once more together
 // rows are printed as they complete, then once more together
 header()
 const rows = []
 for (const n of SIZES) {
-  for (const f of ONLY === 'both' ? [stockFactory, chorusFactory] : ONLY === 'stock' ? [stockFactory] : [chorusFactory]) {
+  for (const impl of ONLY === 'both' ? ['stock', 'chorus'] : [ONLY]) {
     try {
-      const r = await measure(f, n)
+      const r = await runChild(impl, n)
       rows.push(r)
       console.log(row(r))
     } catch (err) {

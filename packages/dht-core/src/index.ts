@@ -18,9 +18,9 @@
  * const b = await createChorusDHT({ transports: ['memory'], allowPrivateAddresses: true, joinStagger: 0, bootstrapPeers: a.getMultiaddrs(), ...policy })
  * await b.bootstrap()
  *
- * const result = await a.putValue('/CHORUS/hello', new TextEncoder().encode('world'))
+ * const result = await b.putValue('/CHORUS/hello', new TextEncoder().encode('world'))
  * console.info('stored on %d remote peers', result.remotePeers)
- * console.info(new TextDecoder().decode(await b.getValue('/CHORUS/hello')))
+ * console.info(new TextDecoder().decode(await a.getValue('/CHORUS/hello')))
  *
  * await b.stop()
  * await a.stop()
