@@ -27,3 +27,19 @@ describe('Promise.withResolvers shim', () => {
     }
   })
 })
+
+describe('entry points', () => {
+  // Each entry point that runs libp2p must install the shim before any libp2p module:
+  // its first import is the polyfill (or the package entry, which imports it first).
+  const firstImport = async (path: string): Promise<string | undefined> => {
+    const { readFile } = await import('node:fs/promises')
+    const text = await readFile(new URL(path, import.meta.url), 'utf8')
+    return text.match(/^import\s+(?:[^'"]*from\s+)?['"]([^'"]+)['"]/m)?.[1]
+  }
+
+  it('install the shim first', async () => {
+    expect(await firstImport('../src/index.ts')).toBe('./polyfill.js')
+    expect(await firstImport('../src/testing.ts')).toBe('./polyfill.js')
+    expect(await firstImport('../bench/index.mjs')).toBe('../dist/index.js')
+  })
+})
