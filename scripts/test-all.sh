@@ -24,4 +24,6 @@ node scripts/check-pack.mjs \
   @chorus-dht/ucxl=parse,format,parseLenient,validate,dhtKey,headKey,versionKey,matches,resolveVersion,InvalidUcxlAddressError \
   @chorus-dht/crypto-age=createRoleRegistry,createKeyStore,createAgeCrypto,BUILTIN_ROLES,parseRolesFile \
   @chorus-dht/hybrid-mock=mockDHT,createMockNetwork,hybridDHT,hybridConfigFromEnv,seededRandom \
-  @chorus-dht/replication=replicationManager,xorDistance,DEFAULT_REPLICATION_FACTOR
+  @chorus-dht/replication=replicationManager,xorDistance,DEFAULT_REPLICATION_FACTOR \
+  @chorus-dht/dht-core=createChorusDHT,providerKeyToCID \
+  @chorus-dht/encrypted-storage=createEncryptedStorage,chorusRecordPolicy,fileAuditSink,memoryAuditSink,recordValidator,recordSelector
