@@ -33,3 +33,18 @@ describe('hybrid-outage on 5 nodes, the real backend stopped', () => {
     expect(invariant(result, 'outage-storage-writes-acknowledged').passed).toBe(true)
   })
 })
+
+describe('hybrid-outage on 5 nodes, the real node isolated (running, every connection cut)', () => {
+  let result: ScenarioResult
+
+  beforeAll(async () => {
+    result = await hybridOutage({ nodes: 5, seed: 2, writes: 2, fault: 'isolate' })
+  })
+
+  it('notices the isolation through the probe, journals the writes and replays them to the other nodes', () => {
+    expect(result.error, explain(result)).toBeUndefined()
+    for (const name of ['fallback-engaged', 'outage-dht-writes-acknowledged', 'outage-storage-writes-acknowledged', 'replayed', 'acknowledged-writes-readable', 'acknowledged-writes-replicated']) {
+      expect(invariant(result, name).passed, `${name}\n${explain(result)}`).toBe(true)
+    }
+  })
+})

@@ -228,7 +228,14 @@ export class DefaultHybridDHT implements HybridDHT {
     const started = this.clock.now()
     try {
       await withTimeout(this.config.probeTimeout, [callerSignal, lifecycle], async (signal) => {
-        await backend.putValue(key, value, { signal })
+        const put = await backend.putValue(key, value, { signal })
+        // A lone real node is healthy (it stores and serves locally), but one
+        // that knows peers and reaches none of them is cut off: its writes
+        // would stay on this node only, so the journal should take them.
+        if (kind === 'real' && put.remotePeers === 0) {
+          const known = backend.getStats().totalPeers
+          if (known > 0) throw new Error(`the probe record reached none of the ${known} known peers`)
+        }
         const got = await backend.getValue(key, { signal })
         if (!bytesEqual(got, value)) throw new Error('the probe read back a different value than it wrote')
       })

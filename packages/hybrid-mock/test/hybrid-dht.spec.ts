@@ -294,6 +294,36 @@ describe('HybridDHT recovery', () => {
   })
 })
 
+describe('HybridDHT isolation', () => {
+  it('fails over when the real node knows peers but reaches none, and replays once they answer again', async () => {
+    vi.useFakeTimers()
+    const { hybrid, realNet, observer } = await setup({ maxConsecutiveFailures: 2, healthCheckInterval: 1_000 })
+    expect(hybrid.activeBackend).toBe('real')
+    // every message on the real network is lost: puts still resolve (stored locally) with no remote peer
+    realNet.setConditions({ failureRate: 1 })
+    await vi.advanceTimersByTimeAsync(2_100)
+    expect(hybrid.getBackendHealth().real.status).toBe('failed')
+    expect(hybrid.activeBackend).toBe('mock')
+    await hybrid.putValue('/app/cut-off', rec(1, 'kept'))
+    expect(hybrid.pendingWrites).toBe(1)
+
+    realNet.setConditions({ failureRate: 0 })
+    await vi.advanceTimersByTimeAsync(1_100)
+    expect(hybrid.activeBackend).toBe('real')
+    expect(hybrid.pendingWrites).toBe(0)
+    expect(text(await observer.getValue('/app/cut-off'))).toBe('1:kept')
+  })
+
+  it('a lone real node with no known peer stays healthy', async () => {
+    const real = mockDHT({ ...policy, peerId: 'lone' })({ network: createMockNetwork() })
+    const hybrid = build(real)
+    await hybrid.start()
+    await hybrid.checkHealth()
+    expect(hybrid.getBackendHealth().real.status).toBe('healthy')
+    expect(hybrid.activeBackend).toBe('real')
+  })
+})
+
 describe('HybridDHT switching', () => {
   it('switchBackend("mock") holds until switchBackend("real"), which replays first', async () => {
     const { hybrid, observer } = await setup({ healthCheckInterval: 1_000 })

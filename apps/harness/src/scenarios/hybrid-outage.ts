@@ -151,6 +151,9 @@ export async function hybridOutage (options: HybridOutageOptions = {}): Promise<
       await edge.dht.stop()
     } else {
       cut = await isolate(edge.dht, all.map(n => n.dht))
+      // An isolated node answers its calls (locally), so only the health
+      // loop can notice the outage: run its probes as the loop would.
+      for (let i = 0; i < 10 && hdht.activeBackend === 'real'; i++) await hdht.checkHealth().catch(() => {})
     }
     for (let i = 1; i <= writes; i++) await write('outage', i)
     const outage = made.filter(w => w.phase === 'outage')
