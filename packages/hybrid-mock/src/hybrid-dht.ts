@@ -439,7 +439,13 @@ export class DefaultHybridDHT implements HybridDHT {
           return await this.callBackend('mock', signal, async (s) => this.backends.mock.getValue(key, { ...options, signal: s }))
         } catch (err: any) {
           if (err?.name === 'NotFoundError' && this.realEnabled) {
-            throw new BackendUnavailableError(`The real DHT is unavailable and the mock holds no record for "${key}"`, { cause: err })
+            // A real node that is running but cut off still holds what it
+            // stored before: its own copy beats no answer.
+            const local = this.realStarted
+              ? await this.backends.real.getValueFromPeer(this.backends.real.peerId, key, { signal }).catch(() => undefined)
+              : undefined
+            if (local != null) return local
+            throw new BackendUnavailableError(`The real DHT is unavailable and neither the mock nor this node's own store holds a record for "${key}"`, { cause: err })
           }
           throw err
         }

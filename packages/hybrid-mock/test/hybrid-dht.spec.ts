@@ -300,10 +300,13 @@ describe('HybridDHT isolation', () => {
     const { hybrid, realNet, observer } = await setup({ maxConsecutiveFailures: 2, healthCheckInterval: 1_000 })
     expect(hybrid.activeBackend).toBe('real')
     // every message on the real network is lost: puts still resolve (stored locally) with no remote peer
+    await hybrid.putValue('/app/before', rec(1, 'local'))
     realNet.setConditions({ failureRate: 1 })
     await vi.advanceTimersByTimeAsync(2_100)
     expect(hybrid.getBackendHealth().real.status).toBe('failed')
     expect(hybrid.activeBackend).toBe('mock')
+    // the cut-off node still serves its own copy of what it stored before
+    expect(text(await hybrid.getValue('/app/before'))).toBe('1:local')
     await hybrid.putValue('/app/cut-off', rec(1, 'kept'))
     expect(hybrid.pendingWrites).toBe(1)
 
