@@ -71,17 +71,20 @@ describe(`replication on ${NODES} dht-core nodes`, () => {
     const key = '/CHORUS/replication/repair'
     const writer = net.nodes[0]
     const put = await writer.putValue(key, bytes('repair me'))
-    expect(put.remotePeers).toBe(3)
+    // kad-dht's closest set of 3 sometimes holds only 2 remote peers: either
+    // way the writer's copy makes the key healthy (target 3)
+    expect(put.remotePeers).toBeGreaterThanOrEqual(2)
     const holders = [writer.peerId, ...put.peers].sort()
 
     const m = replicationManager({ repairBackoff: 200, maxRepairBackoff: 2_000 })({ dht: writer })
     managers.push(m)
     await m.start()
     const first = await m.addContent(key, 9, 1)
-    expect(first).toMatchObject({ health: 'healthy', actualReplicas: 4, targetReplicas: 3 })
+    expect(first).toMatchObject({ health: 'healthy', actualReplicas: holders.length, targetReplicas: 3 })
     expect([...first.replicationNodes].sort()).toEqual(holders)
 
-    const victims = put.peers.slice(0, 2)
+    // leave two copies (the writer's and one peer's)
+    const victims = put.peers.slice(0, put.peers.length - 1)
     await stopNodes(victims)
     // measure without letting the repair run first
     const degraded = await replicationManager({ enableAutoReplication: false })({ dht: writer })
