@@ -17,10 +17,24 @@ export type RecordValidator = (key: string, value: Uint8Array) => void | Promise
  */
 export type RecordSelector = (key: string, values: Uint8Array[]) => number
 
+/**
+ * Decides, where a record is accepted (a local put, and a PUT from the
+ * wire), whether a valid `incoming` record may replace the valid record the
+ * node already `held` for the same key. Returns `false` to keep the held
+ * one: the put is then refused with `RecordConflictError` and counts as a
+ * refusal, not an acceptance. Identical bytes are always accepted (a
+ * re-put). Without a replacer for a namespace, a record replaces the held
+ * one only when the selector prefers it, so nothing is ever rolled back to
+ * a record the selector ranks lower.
+ */
+export type RecordReplacer = (key: string, held: Uint8Array, incoming: Uint8Array) => boolean
+
 /** Validators and selectors by namespace (the first segment of the key). */
 export interface RecordPolicy {
   validators?: Record<string, RecordValidator>
   selectors?: Record<string, RecordSelector>
+  /** Replacement rules by namespace; see {@link RecordReplacer}. */
+  replacers?: Record<string, RecordReplacer>
 }
 
 /** Options of {@link DHT.putValue}. */
@@ -39,6 +53,12 @@ export interface PutResult {
   remotePeers: number
   /** Ids of the remote peers that accepted the record. */
   peers: string[]
+  /**
+   * Remote peers that answered but did not store the record: they hold one
+   * for the key that their replacement rule keeps (`RecordConflictError` on
+   * their side). A peer that could not be reached is not counted here.
+   */
+  refusedPeers: number
 }
 
 /** Options of {@link DHT.getValue}. */
@@ -91,7 +111,9 @@ export interface DHT extends Startable {
   /**
    * Validates the record, stores it locally and on the closest peers.
    * A record that fails validation is refused before anything is stored
-   * (`InvalidParametersError`).
+   * (`InvalidParametersError`); one that the local replacement rule refuses
+   * (the node holds a record for the key that it keeps) throws
+   * `RecordConflictError` before anything is sent.
    */
   putValue(key: string, value: Uint8Array, options?: PutValueOptions): Promise<PutResult>
 
@@ -129,4 +151,11 @@ export interface DHT extends Startable {
   getConnectedPeers(): PeerInfo[]
 
   getStats(): DHTStats
+
+  /**
+   * Removes this node's local copy of `key`, but only when it is exactly
+   * `value` (a writer withdrawing its own claim that lost). Resolves whether
+   * a record was removed. Remote copies are not touched.
+   */
+  removeLocal(key: string, value: Uint8Array, options?: AbortOptions): Promise<boolean>
 }

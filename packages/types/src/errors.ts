@@ -83,6 +83,22 @@ export class RecordTooLargeError extends Error {
 }
 
 /**
+ * A record was refused because the node already holds one for the same key
+ * that the replacement rule keeps: an older head, or another record for an
+ * immutable key (a version another writer claimed first). Nothing was
+ * stored. A writer that gets it for a version key has lost that version and
+ * should claim the next one.
+ */
+export class RecordConflictError extends Error {
+  static override name = 'RecordConflictError'
+  override name = 'RecordConflictError'
+
+  constructor (message = 'A record the node holds for this key is kept', options?: ChorusErrorOptions) {
+    super(message, options)
+  }
+}
+
+/**
  * A backend (the real DHT, a peer, the network) is not reachable right now.
  * Distinct from {@link NotFoundError}: the answer is unknown, not negative.
  */
