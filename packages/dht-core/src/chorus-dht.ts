@@ -28,6 +28,7 @@ import {
   DEFAULT_CONNECTION_PING_INTERVAL,
   DEFAULT_DISCOVERY_INTERVAL,
   DEFAULT_JOIN_STAGGER,
+  DEFAULT_PEER_CHECK_TIMEOUT,
   DEFAULT_PEER_CLEANUP_INTERVAL,
   DEFAULT_PEER_REQUEST_TIMEOUT,
   DEFAULT_PEER_TTL,
@@ -35,14 +36,18 @@ import {
   DEFAULT_PROVIDER_LIMIT,
   DEFAULT_QUERY_TIMEOUT,
   DEFAULT_TCP_LISTEN,
+  MAX_PEER_CHECKS,
   PEER_INFO_PROTOCOL,
   PEER_PROVIDER_KEY,
   RECORD_DATASTORE_PREFIX,
-  ROLE_PROVIDER_PREFIX
+  ROLE_PROVIDER_PREFIX,
+  UNREACHABLE_PEER_TTL
 } from './constants.js'
-import { kadInternals, routingTablePeers, skipNewContactPing } from './internals.js'
+import { kadInternals, routingTablePeers } from './internals.js'
 import { namespaceOf, providerKeyToCID, recordKeyBytes } from './keys.js'
 import { readPeerInfo, writePeerInfo } from './peer-info.js'
+import { PeerLiveness } from './peer-liveness.js'
+import { guardedDatastore, RecordGuard } from './record-guard.js'
 import { OperationSignal, sleep } from './utils.js'
 import type { KadDHTInternals } from './internals.js'
 import type { ChorusDHT, ChorusDHTComponents, ChorusDHTInit, ChorusDHTMode, ChorusServices, ChorusTransport } from './index.js'
@@ -58,6 +63,7 @@ import type {
   PutResult,
   PutValueOptions,
   RandomSource,
+  RecordReplacer,
   RecordSelector,
   RecordValidator,
   RolePeer
@@ -83,11 +89,13 @@ interface ResolvedInit {
   protocol: string
   validators: Record<string, RecordValidator>
   selectors: Record<string, RecordSelector>
+  replacers: Record<string, RecordReplacer>
   queryTimeout: number
   peerRequestTimeout: number
   agentVersion: string
   allow: string[]
   pingNewContacts: boolean
+  peerCheckTimeout: number
   connectionPingInterval: number
   kadDHT: Partial<KadDHTInit>
 }
@@ -138,47 +146,16 @@ function resolveInit (init: ChorusDHTInit): ResolvedInit {
     protocol: init.protocol ?? DEFAULT_PROTOCOL,
     validators: { ...init.validators },
     selectors: { ...init.selectors },
+    replacers: { ...init.replacers },
     queryTimeout: positive('queryTimeout', init.queryTimeout, DEFAULT_QUERY_TIMEOUT),
     peerRequestTimeout: positive('peerRequestTimeout', init.peerRequestTimeout, DEFAULT_PEER_REQUEST_TIMEOUT),
     agentVersion: init.agentVersion ?? DEFAULT_AGENT_VERSION,
     allow: init.allow ?? [],
     pingNewContacts: init.pingNewContacts ?? false,
+    peerCheckTimeout: positive('peerCheckTimeout', init.peerCheckTimeout, DEFAULT_PEER_CHECK_TIMEOUT),
     connectionPingInterval: positive('connectionPingInterval', init.connectionPingInterval, DEFAULT_CONNECTION_PING_INTERVAL),
     kadDHT: init.kadDHT ?? {}
   }
-}
-
-function isRecordKey (key: Key): boolean {
-  return key.toString().startsWith(`${RECORD_DATASTORE_PREFIX}/`)
-}
-
-/**
- * Wraps the datastore so that the number of stored DHT records (getStats'
- * `totalKeys`) is known without a query: kad-dht writes records with `put`
- * (local puts, accepted remote puts, corrections).
- */
-function trackRecords (datastore: Datastore, keys: Set<string>): Datastore {
-  return new Proxy(datastore, {
-    get (target, prop) {
-      const value = Reflect.get(target, prop, target)
-      if (prop === 'put') {
-        return async (key: Key, val: Uint8Array, options?: AbortOptions) => {
-          const out = await target.put(key, val, options)
-          if (isRecordKey(key)) {
-            keys.add(key.toString())
-          }
-          return out
-        }
-      }
-      if (prop === 'delete') {
-        return async (key: Key, options?: AbortOptions) => {
-          await target.delete(key, options)
-          keys.delete(key.toString())
-        }
-      }
-      return typeof value === 'function' ? value.bind(target) : value
-    }
-  })
 }
 
 /** The implementation behind {@link ChorusDHT}. Not exported from the package. */
@@ -193,6 +170,8 @@ export class ChorusDHTNode implements ChorusDHT {
   private readonly log: Logger
   /** Datastore keys of stored records, kept by the datastore wrapper. */
   private readonly recordKeys: Set<string>
+  private readonly guard: RecordGuard
+  private readonly liveness: PeerLiveness
   private readonly knownPeers = new Map<string, RolePeer>()
   private agentInfo: AgentInfo
   private status: 'stopped' | 'starting' | 'started' | 'stopping' = 'stopped'
@@ -203,17 +182,21 @@ export class ChorusDHTNode implements ChorusDHT {
   private startedAt = 0
   private readonly onIdentify: (evt: CustomEvent<{ peerId: PeerId }>) => void
 
-  private constructor (libp2p: Libp2p<ChorusServices>, init: ResolvedInit, datastore: Datastore, recordKeys: Set<string>, components: ChorusDHTComponents, agent: AgentInfo, log: Logger) {
+  private constructor (libp2p: Libp2p<ChorusServices>, init: ResolvedInit, datastore: Datastore, recordKeys: Set<string>, guard: RecordGuard, components: ChorusDHTComponents, agent: AgentInfo, log: Logger) {
     this.libp2p = libp2p
     this.peerId = libp2p.peerId.toString()
     this.kad = kadInternals(libp2p.services.dht)
-    if (!init.pingNewContacts) {
-      skipNewContactPing(this.kad)
-    }
     this.init = init
     this.datastore = datastore
     this.recordKeys = recordKeys
+    this.guard = guard
     this.clock = components.clock ?? { now: () => Date.now() }
+    this.liveness = new PeerLiveness({ libp2p, kad: this.kad, clock: this.clock, log }, {
+      checkTimeout: init.peerCheckTimeout,
+      suspectTTL: UNREACHABLE_PEER_TTL,
+      maxChecks: MAX_PEER_CHECKS,
+      pingNewContacts: init.pingNewContacts
+    })
     this.random = components.random ?? { next: () => Math.random() }
     this.log = log
     this.agentInfo = agent
@@ -232,7 +215,8 @@ export class ChorusDHTNode implements ChorusDHT {
     const logger = components.logger ?? defaultLogger()
     const log = logger.forComponent('chorus-dht:dht-core')
     const recordKeys = new Set<string>()
-    const datastore = trackRecords(components.datastore ?? new MemoryDatastore(), recordKeys)
+    const guard = new RecordGuard({ validators: init.validators, selectors: init.selectors, replacers: init.replacers, log })
+    const datastore = guardedDatastore(components.datastore ?? new MemoryDatastore(), recordKeys, guard)
     const toBytesKey = (key: Uint8Array): string => DECODER.decode(key)
     const validators: Record<string, ValidateFn> = {}
     for (const [ns, validate] of Object.entries(init.validators)) {
@@ -275,7 +259,7 @@ export class ChorusDHTNode implements ChorusDHT {
       role: rawInit.agent?.role ?? '',
       capabilities: [...(rawInit.agent?.capabilities ?? [])]
     }
-    return new ChorusDHTNode(libp2p as unknown as Libp2p<ChorusServices>, init, datastore, recordKeys, components, agent, log)
+    return new ChorusDHTNode(libp2p as unknown as Libp2p<ChorusServices>, init, datastore, recordKeys, guard, components, agent, log)
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -314,6 +298,7 @@ export class ChorusDHTNode implements ChorusDHT {
     await this.libp2p.start()
     await this.libp2p.handle(PEER_INFO_PROTOCOL, (stream) => { this.answerPeerInfo(stream) })
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
+    this.liveness.start(this.shutdown.signal)
     this.startedAt = this.clock.now()
     for await (const key of this.datastore.queryKeys({ prefix: RECORD_DATASTORE_PREFIX })) {
       this.recordKeys.add(key.toString())
@@ -347,6 +332,7 @@ export class ChorusDHTNode implements ChorusDHT {
     this.stopPromise = (async () => {
       this.shutdown.abort()
       this.libp2p.removeEventListener('peer:identify', this.onIdentify)
+      this.liveness.stop()
       await Promise.allSettled(this.loops)
       this.loops = []
       this.log('loops ended, stopping libp2p')
@@ -585,6 +571,10 @@ export class ChorusDHTNode implements ChorusDHT {
     return record.value
   }
 
+  /**
+   * Stores a record locally through the guarded datastore: throws
+   * `RecordConflictError` when the replacement rule keeps the held record.
+   */
   private async storeLocal (keyBytes: Uint8Array, value: Uint8Array, options?: AbortOptions): Promise<void> {
     const record = new Libp2pRecord(keyBytes, value, new Date())
     await this.datastore.put(this.dsKey(keyBytes), record.serialize(), options)
@@ -602,22 +592,42 @@ export class ChorusDHTNode implements ChorusDHT {
     await this.validate(key, value)
     const op = new OperationSignal(`putValue ${key}`, this.init.queryTimeout, this.shutdown.signal, options.signal)
     const accepted = new Set<string>()
+    const refused = new Set<string>()
+    const confirmations: Array<Promise<void>> = []
     try {
       op.throwIfAborted()
+      // a local refusal (RecordConflictError) ends the put before anything is sent
       await this.storeLocal(keyBytes, value, { signal: op.signal })
       if (this.kad.routingTable.size === 0) {
-        return { remotePeers: 0, peers: [] }
+        return { remotePeers: 0, peers: [], refusedPeers: 0 }
       }
+      const tracker = this.liveness.tracker(op.signal)
+      // peers whose PUT_VALUE stream opened and carried the record
+      const sent = new Set<string>()
       for await (const event of this.kad.put(keyBytes, value, { signal: op.signal })) {
-        if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE' && event.record != null &&
+        const failure = tracker.observe(event)
+        if (event.name === 'SEND_QUERY' && event.messageName === 'PUT_VALUE') {
+          sent.add(event.to.toString())
+        } else if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE' && event.record != null &&
           uint8ArrayEquals(event.record.value, value)) {
           accepted.add(event.from.toString())
           if (options.minPeers != null && options.minPeers > 0 && accepted.size >= options.minPeers) {
             break
           }
+        } else if (event.name === 'QUERY_ERROR' && failure === 'reset' && sent.has(event.from.toString())) {
+          const from = event.from
+          confirmations.push(this.confirmRefusal(from, key, keyBytes, value, op.signal).then(outcome => {
+            if (outcome === 'refused') {
+              refused.add(from.toString())
+            } else if (outcome === 'stored') {
+              accepted.add(from.toString())
+            }
+          }))
         }
       }
+      await Promise.all(confirmations)
     } catch (err) {
+      await Promise.allSettled(confirmations)
       // our own deadline: report what was achieved, the record is stored locally
       if (!(op.timedOut && !op.callerAborted)) {
         throw op.translate(err)
@@ -626,7 +636,79 @@ export class ChorusDHTNode implements ChorusDHT {
       op.clear()
     }
     accepted.delete(this.peerId)
-    return { remotePeers: accepted.size, peers: [...accepted] }
+    for (const id of accepted) {
+      refused.delete(id)
+    }
+    return { remotePeers: accepted.size, peers: [...accepted], refusedPeers: refused.size }
+  }
+
+  /**
+   * Tells a refusal from a broken request after a peer reset the stream of
+   * our PUT_VALUE. kad-dht's RPC handler resets the stream when the handler
+   * throws (our guard's `RecordConflictError`, or a validator), and sends no
+   * answer; a connection that dies mid-request resets it too. So the peer is
+   * asked for its copy (GET_VALUE): `'refused'` when it answers with a valid
+   * record for the key other than ours (it holds one its rule keeps),
+   * `'stored'` when it answers with ours, `'unknown'` otherwise (no answer:
+   * unreachable, then also dropped from the routing table; or no valid
+   * record: its validator refused). Never throws.
+   */
+  private async confirmRefusal (peer: PeerId, key: string, keyBytes: Uint8Array, value: Uint8Array, signal: AbortSignal): Promise<'refused' | 'stored' | 'unknown'> {
+    const tracker = this.liveness.tracker(signal)
+    try {
+      for await (const event of this.kad.network.sendRequest(peer, { type: MessageType.GET_VALUE, key: keyBytes }, { signal, path: NO_PATH })) {
+        tracker.observe(event)
+        if (event.name === 'PEER_RESPONSE') {
+          const record = event.record
+          if (record == null || !uint8ArrayEquals(record.key, keyBytes)) {
+            return 'unknown'
+          }
+          if (uint8ArrayEquals(record.value, value)) {
+            return 'stored'
+          }
+          await this.validate(key, record.value)
+          return 'refused'
+        }
+      }
+    } catch (err: any) {
+      this.log('could not confirm the refusal of %s by %s - %s', key, peer.toString(), err?.message ?? err)
+    }
+    return 'unknown'
+  }
+
+  async removeLocal (key: string, value: Uint8Array, options: AbortOptions = {}): Promise<boolean> {
+    this.assertStarted()
+    const keyBytes = recordKeyBytes(key)
+    if (!(value instanceof Uint8Array)) {
+      throw new InvalidParametersError('value must be a Uint8Array')
+    }
+    const dsKey = this.dsKey(keyBytes)
+    const op = new OperationSignal(`removeLocal ${key}`, this.init.peerRequestTimeout, this.shutdown.signal, options.signal)
+    try {
+      op.throwIfAborted()
+      // under the guard's lock for the key: a put cannot slip in between the compare and the delete
+      return await this.guard.exclusive(dsKey.toString(), async () => {
+        let raw: Uint8Array
+        try {
+          raw = await this.datastore.get(dsKey, { signal: op.signal })
+        } catch (err: any) {
+          if (err?.name === 'NotFoundError') {
+            return false
+          }
+          throw err
+        }
+        if (!uint8ArrayEquals(Libp2pRecord.deserialize(raw).value, value)) {
+          return false
+        }
+        op.throwIfAborted()
+        await this.datastore.delete(dsKey, { signal: op.signal })
+        return true
+      })
+    } catch (err) {
+      throw op.translate(err)
+    } finally {
+      op.clear()
+    }
   }
 
   async getValue (key: string, options: GetValueOptions = {}): Promise<Uint8Array> {
@@ -651,7 +733,9 @@ export class ChorusDHTNode implements ChorusDHT {
       if (values.length < quorum && this.kad.routingTable.size > 0) {
         // kad-dht only yields PEER_RESPONSE events carrying a record after the
         // record passed our validator; stop the query once the quorum is met
+        const tracker = this.liveness.tracker(op.signal)
         for await (const event of this.kad.get(keyBytes, { signal: op.signal })) {
+          tracker.observe(event)
           if (event.name === 'PEER_RESPONSE' && event.messageName === 'GET_VALUE' && event.record != null) {
             const id = event.from.toString()
             if (id === this.peerId || from.has(id)) {
@@ -665,8 +749,15 @@ export class ChorusDHTNode implements ChorusDHT {
           }
         }
       }
-    } catch (err) {
-      if (!(op.timedOut && !op.callerAborted && values.length > 0)) {
+    } catch (err: any) {
+      // after a lookup that ends below the quorum kad-dht sends correction
+      // records, and throws QueryError when a peer refuses one (its
+      // replacement rule keeps its record): the answers are still good
+      const correctionRefused = err?.name === 'QueryError' && !op.signal.aborted
+      if (correctionRefused) {
+        this.log('a peer refused the correction record of %s - %s', key, err?.message)
+      }
+      if (!(values.length > 0 && (correctionRefused || (op.timedOut && !op.callerAborted)))) {
         throw op.translate(err)
       }
     } finally {
@@ -693,7 +784,9 @@ export class ChorusDHTNode implements ChorusDHT {
     const op = new OperationSignal(`getValueFromPeer ${peerId}`, this.init.peerRequestTimeout, this.shutdown.signal, options.signal)
     try {
       op.throwIfAborted()
+      const tracker = this.liveness.tracker(op.signal)
       for await (const event of this.kad.network.sendRequest(peer, { type: MessageType.GET_VALUE, key: keyBytes }, { signal: op.signal, path: NO_PATH })) {
+        tracker.observe(event)
         if (event.name === 'QUERY_ERROR') {
           op.throwIfAborted()
           throw new BackendUnavailableError(`peer ${peerId} did not answer: ${event.error.message}`, { cause: event.error })
@@ -734,7 +827,9 @@ export class ChorusDHTNode implements ChorusDHT {
       if (this.kad.routingTable.size === 0) {
         return []
       }
+      const tracker = this.liveness.tracker(op.signal)
       for await (const event of this.kad.getClosestPeers(keyBytes, { signal: op.signal })) {
+        tracker.observe(event)
         if (event.name === 'FINAL_PEER') {
           const id = event.peer.id.toString()
           if (id !== this.peerId && !peers.includes(id)) {
@@ -768,8 +863,9 @@ export class ChorusDHTNode implements ChorusDHT {
       if (this.kad.routingTable.size === 0) {
         return
       }
+      const tracker = this.liveness.tracker(op.signal)
       for await (const event of this.kad.provide(cid, { signal: op.signal })) {
-        void event
+        tracker.observe(event)
       }
     } catch (err) {
       throw op.translate(err)
@@ -803,7 +899,9 @@ export class ChorusDHTNode implements ChorusDHT {
         add(id, await this.addressesOf(id))
       }
       if (found.size < limit && this.kad.routingTable.size > 0) {
+        const tracker = this.liveness.tracker(op.signal)
         for await (const event of this.kad.findProviders(cid, { signal: op.signal })) {
+          tracker.observe(event)
           if (event.name === 'PROVIDER') {
             for (const p of event.providers) {
               add(p.id, p.multiaddrs)

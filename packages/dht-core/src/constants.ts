@@ -42,3 +42,9 @@ export const CAPABILITY_PROVIDER_PREFIX = 'CHORUS:capability:'
 export const RECORD_DATASTORE_PREFIX = '/dht/record'
 /** How often libp2p's connection monitor pings each open connection, ms (libp2p's own default is 10 s). */
 export const DEFAULT_CONNECTION_PING_INTERVAL = 60_000
+/** Timeout of the one ping sent to a routing-table peer that disconnected, ms. */
+export const DEFAULT_PEER_CHECK_TIMEOUT = 5_000
+/** A peer found unreachable is pinged before it may rejoin the routing table for this long, ms. */
+export const UNREACHABLE_PEER_TTL = 10 * 60_000
+/** Upper bound of disconnect liveness checks in flight. */
+export const MAX_PEER_CHECKS = 32

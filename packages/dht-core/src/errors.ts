@@ -10,5 +10,6 @@ export {
   InvalidParametersError,
   NotFoundError,
   NotStartedError,
+  RecordConflictError,
   TimeoutError
 } from '@chorus-dht/types'

@@ -36,6 +36,7 @@ import type {
   ComponentLogger,
   DHT,
   RandomSource,
+  RecordReplacer,
   RecordSelector,
   RecordValidator,
   RoleDiscovery,
@@ -43,6 +44,7 @@ import type {
 } from '@chorus-dht/types'
 import type { PrivateKey, Libp2p } from '@libp2p/interface'
 import type { KadDHT, KadDHTInit } from '@libp2p/kad-dht'
+import type { Ping } from '@libp2p/ping'
 import type { Datastore } from 'interface-datastore'
 
 export * from './constants.js'
@@ -162,6 +164,21 @@ export interface ChorusDHTInit {
   selectors?: Record<string, RecordSelector>
 
   /**
+   * Replacement rules by namespace (see `RecordReplacer`): whether a valid
+   * incoming record may replace the valid record this node already holds
+   * for the key. Enforced wherever a record is accepted: a local
+   * `putValue`, a PUT_VALUE from any peer (chorus-dht or stock kad-dht) and
+   * kad-dht's correction records. A refused record is not stored
+   * (`RecordConflictError`; a remote putter sees the refusal in
+   * `refusedPeers`). Identical bytes are always accepted. Without a replacer
+   * for a namespace, a record replaces the held one only when the
+   * namespace's selector prefers it (`selector(key, [held, incoming]) === 1`);
+   * a namespace with neither keeps the last write.
+   * @default {}
+   */
+  replacers?: Record<string, RecordReplacer>
+
+  /**
    * Default timeout of network queries (getValue, putValue, provide,
    * findProviders, getClosestPeers, findPeersByRole), ms.
    * @default 30000
@@ -199,11 +216,19 @@ export interface ChorusDHTInit {
    * Ping every new routing-table contact before adding it, as stock kad-dht
    * does. That costs a connection (a noise handshake) per peer named in any
    * query answer and dominates the CPU of joining; by default chorus-dht adds
-   * contacts directly and leaves liveness to kad-dht's eviction pings when a
-   * bucket is full.
+   * contacts directly and pings only contacts recently found unreachable;
+   * dead peers leave the routing table when a request to them fails or when
+   * they disconnect and do not answer a ping (see `peerCheckTimeout`).
    * @default false
    */
   pingNewContacts?: boolean
+
+  /**
+   * When a routing-table peer disconnects it is pinged once, with this
+   * timeout, and removed from the routing table if it does not answer, ms.
+   * @default 5000
+   */
+  peerCheckTimeout?: number
 
   /**
    * How often libp2p's connection monitor pings every open connection to
@@ -252,6 +277,7 @@ export interface ChorusDHTComponents {
 /** The kad-dht service as chorus-dht runs it. */
 export interface ChorusServices extends Record<string, unknown> {
   dht: KadDHT
+  ping: Ping
 }
 
 /**

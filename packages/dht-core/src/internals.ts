@@ -10,7 +10,11 @@
  * - `network.sendRequest` to send one GET_VALUE RPC to one peer, the wire
  *   message a stock node answers (`getValueFromPeer`);
  * - `routingTable.kb.verify`, the check kad-dht runs before adding a new
- *   contact (a ping, so a connection, per peer), for lazy verification.
+ *   contact (a ping, so a connection, per peer), for lazy verification:
+ *   only contacts recently found unreachable are pinged before they are
+ *   added again;
+ * - `routingTable.remove` / `routingTable.find` to drop a peer found
+ *   unreachable (kad-dht itself only evicts when a bucket is full).
  */
 import type { KadDHT, MessageType, QueryEvent } from '@libp2p/kad-dht'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
@@ -18,9 +22,13 @@ import type { CID } from 'multiformats/cid'
 
 interface KBucketPeer { peerId: PeerId }
 
+type VerifyFn = (contact: KBucketPeer, options?: AbortOptions) => Promise<boolean>
+
 interface RoutingTableInternals extends EventTarget {
   size: number
-  kb?: { toIterable(): Iterable<KBucketPeer>, verify?: (contact: KBucketPeer) => Promise<boolean> }
+  kb?: { toIterable(): Iterable<KBucketPeer>, verify?: VerifyFn }
+  find?: (peer: PeerId, options?: AbortOptions) => Promise<PeerId | undefined>
+  remove?: (peer: PeerId, options?: AbortOptions) => Promise<void>
 }
 
 interface ProvidersInternals {
@@ -64,17 +72,46 @@ export function routingTablePeers (dht: KadDHTInternals, self: string): string[]
 }
 
 /**
- * Adds new routing-table contacts without pinging them first. Stock kad-dht
+ * Replaces kad-dht's check of new routing-table contacts. Stock kad-dht
  * pings every new contact, including each peer named in every query answer,
  * which costs a connection (a noise handshake) per peer and dominates the
- * CPU of joining. Liveness is still checked where it matters: when a bucket
- * is full, kad-dht pings its least recently seen contacts (never-pinged ones
- * first) and evicts those that do not answer.
+ * CPU of joining. With this, a contact is added directly unless
+ * `needsPing(peerId)` says so (a peer recently found unreachable, which
+ * other peers may still name in their answers): then kad-dht's own ping
+ * decides, and `onVerified` learns the outcome. Liveness is still checked
+ * where kad-dht does: when a bucket is full, it pings its least recently
+ * seen contacts and evicts those that do not answer.
  */
-export function skipNewContactPing (dht: KadDHTInternals): void {
+export function verifyContacts (dht: KadDHTInternals, needsPing: (peer: PeerId) => boolean, onVerified: (peer: PeerId, alive: boolean) => void): void {
   const kb = dht.routingTable.kb
   if (kb == null || typeof kb.verify !== 'function') {
     throw new Error('unsupported @libp2p/kad-dht version: routingTable.kb.verify missing')
   }
-  kb.verify = async () => true
+  const ping = kb.verify.bind(kb)
+  kb.verify = async (contact, options) => {
+    if (!needsPing(contact.peerId)) {
+      return true
+    }
+    const alive = await ping(contact, options)
+    onVerified(contact.peerId, alive)
+    return alive
+  }
+}
+
+/** Whether `peer` is in the routing table. */
+export async function inRoutingTable (dht: KadDHTInternals, peer: PeerId): Promise<boolean> {
+  const find = dht.routingTable.find
+  if (typeof find !== 'function') {
+    throw new Error('unsupported @libp2p/kad-dht version: routingTable.find missing')
+  }
+  return (await find.call(dht.routingTable, peer)) != null
+}
+
+/** Removes `peer` from the routing table (a no-op when it is not there). */
+export async function removeFromRoutingTable (dht: KadDHTInternals, peer: PeerId): Promise<void> {
+  const remove = dht.routingTable.remove
+  if (typeof remove !== 'function') {
+    throw new Error('unsupported @libp2p/kad-dht version: routingTable.remove missing')
+  }
+  await remove.call(dht.routingTable, peer)
 }

@@ -42,6 +42,10 @@ describe('bootstrap', () => {
     const joiner = await make({ bootstrapPeers: [addr], autoBootstrap: false })
     const err = await joiner.bootstrap().catch(e => e)
     expect(err).toHaveProperty('name', 'BackendUnavailableError')
+    // the failure is the id mismatch, not any dial failure: the one cause is the mismatch error
+    expect(err.message).toContain(`was answered by ${seed.peerId}`)
+    expect(err.cause).toBeInstanceOf(AggregateError)
+    expect(err.cause.errors.map((e: Error) => e.name)).toEqual(['InvalidParametersError'])
     expect(joiner.isBootstrapped()).toBe(false)
     expect(joiner.getConnectedPeers().map(p => p.id)).not.toContain(seed.peerId)
   })

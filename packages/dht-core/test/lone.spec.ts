@@ -14,7 +14,7 @@ describe('a lone node', () => {
   it('stores and serves its own records and provider records without peers', async () => {
     node = await createChorusDHT({ transports: ['memory'], ...policy })
     const result = await node.putValue('/CHORUS/alone', bytes(3))
-    expect(result).toEqual({ remotePeers: 0, peers: [] })
+    expect(result).toEqual({ remotePeers: 0, peers: [], refusedPeers: 0 })
     expect(await node.getValue('/CHORUS/alone')).toEqual(bytes(3))
     expect(await node.getValueFromPeer(node.peerId, '/CHORUS/alone')).toEqual(bytes(3))
     expect(node.getStats().totalKeys).toBe(1)
