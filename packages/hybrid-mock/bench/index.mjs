@@ -71,3 +71,23 @@ const ms = performance.now() - t0
 console.log(`replay of ${3000} journaled writes (persisted, MemoryDatastore): ${ms.toFixed(0)} ms (${(3000 / (ms / 1000)).toFixed(0)} writes/s), active=${hybrid.activeBackend}, pending=${hybrid.pendingWrites}`)
 await hybrid.stop()
 await peer.stop()
+
+// 4. a cut-off real node (its only peer gone, bootstrapNodes set): puts fail over at once and are journaled
+{
+  const net = createMockNetwork()
+  const other = mockDHT({ ...policy, peerId: 'other' })({ network: net })
+  await other.start()
+  const cutOff = hybridDHT({ useRealDHT: true, bootstrapNodes: ['/memory/other'], healthCheckInterval: 3_600_000 })({
+    real: mockDHT({ ...policy, peerId: 'node' })({ network: net }), mock: mockDHT({ ...policy, peerId: 'node' })(), datastore: new MemoryDatastore()
+  })
+  await cutOff.start()
+  await other.stop()
+  await timed('HybridDHT cut-off real node: journaled putValue', 3000, (i) => cutOff.putValue(`/app/c${i}`, value))
+  await other.start()
+  const t1 = performance.now()
+  await cutOff.checkHealth()
+  const ms1 = performance.now() - t1
+  console.log(`probe reached a live peer again, replay of 3000 writes: ${ms1.toFixed(0)} ms, active=${cutOff.activeBackend}, pending=${cutOff.pendingWrites}, dropped=${cutOff.droppedWrites}`)
+  await cutOff.stop()
+  await other.stop()
+}

@@ -4,5 +4,6 @@ export {
   InvalidParametersError,
   NotFoundError,
   NotStartedError,
+  RecordConflictError,
   TimeoutError
 } from '@chorus-dht/types'

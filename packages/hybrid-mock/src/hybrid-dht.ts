@@ -14,7 +14,24 @@ import type {
 } from '@chorus-dht/types'
 
 /** Errors that say something about the request, not about the backend's health. */
-const CALLER_ERRORS = new Set(['NotFoundError', 'InvalidParametersError'])
+const CALLER_ERRORS = new Set(['NotFoundError', 'InvalidParametersError', 'RecordConflictError'])
+
+/** Errors with which the real DHT refuses a journaled record for good: replay drops it. */
+const REFUSALS = new Set(['InvalidParametersError', 'RecordConflictError'])
+
+/**
+ * A real put that stored the record on this node only although the real
+ * backend expects peers: the node is cut off. Still a
+ * `BackendUnavailableError` by name (callers branch on the name); the
+ * class lets the hybrid tell it from other failures, since it fails over
+ * at once instead of after `maxConsecutiveFailures`.
+ */
+class NoLivePeerError extends BackendUnavailableError {}
+
+function withRefused (result: PutResult): PutResult {
+  // a real DHT built against an older contract may not report refusals
+  return { ...result, refusedPeers: result.refusedPeers ?? 0 }
+}
 
 interface MetricState { operations: number, errors: number, totalLatency: number, lastError?: string }
 
@@ -43,6 +60,7 @@ export class DefaultHybridDHT implements HybridDHT {
   private timer?: ReturnType<typeof setTimeout>
   private replaying?: Promise<void>
   private probeNonce = 0
+  private dropped = 0
   private realStarted = false
   private starting?: Promise<void>
 
@@ -94,6 +112,10 @@ export class DefaultHybridDHT implements HybridDHT {
 
   get pendingWrites (): number {
     return this.journal.size
+  }
+
+  get droppedWrites (): number {
+    return this.dropped
   }
 
   // --- lifecycle ---
@@ -228,13 +250,23 @@ export class DefaultHybridDHT implements HybridDHT {
     const started = this.clock.now()
     try {
       await withTimeout(this.config.probeTimeout, [callerSignal, lifecycle], async (signal) => {
+        const expects = kind === 'real' && this.expectsPeers()
+        if (expects && !backend.isBootstrapped()) {
+          // a node whose peers all left has to find the network again before
+          // a probe can reach anyone; the put below decides either way
+          try {
+            await backend.bootstrap({ signal })
+          } catch (err: any) {
+            if (signal.aborted) throw err
+            this.log('bootstrap of the real backend failed - %s', err?.message)
+          }
+        }
         const put = await backend.putValue(key, value, { signal })
         // A lone real node is healthy (it stores and serves locally), but one
-        // that knows peers and reaches none of them is cut off: its writes
-        // would stay on this node only, so the journal should take them.
-        if (kind === 'real' && put.remotePeers === 0) {
-          const known = backend.getStats().totalPeers
-          if (known > 0) throw new Error(`the probe record reached none of the ${known} known peers`)
+        // that expects peers needs a live remote acceptance: otherwise its
+        // writes would stay on this node only, so the journal should take them.
+        if (expects && put.remotePeers === 0) {
+          throw new NoLivePeerError(`the probe record reached no live peer (${put.refusedPeers ?? 0} refused it)`)
         }
         const got = await backend.getValue(key, { signal })
         if (!bytesEqual(got, value)) throw new Error('the probe read back a different value than it wrote')
@@ -255,7 +287,7 @@ export class DefaultHybridDHT implements HybridDHT {
         this.log('probe of the %s backend failed - %s', kind, err?.message)
       }
       this.health[kind] = { ...this.health[kind], lastCheck: this.clock.now(), latency: this.clock.now() - started }
-      this.recordFailure(kind)
+      this.recordFailure(kind, err)
     }
   }
 
@@ -265,15 +297,41 @@ export class DefaultHybridDHT implements HybridDHT {
     this.health[kind] = { ...h, consecutiveFailures: 0, status: 'healthy' }
   }
 
-  private recordFailure (kind: BackendKind): void {
+  private recordFailure (kind: BackendKind, err?: unknown): void {
     const h = this.health[kind]
     const consecutiveFailures = h.consecutiveFailures + 1
-    const failed = consecutiveFailures >= this.config.maxConsecutiveFailures
+    // a cut-off node fails at once: every further write would also stay on it alone
+    const cutOff = err instanceof NoLivePeerError
+    const failed = cutOff || consecutiveFailures >= this.config.maxConsecutiveFailures
     this.health[kind] = { ...h, errorCount: h.errorCount + 1, consecutiveFailures, status: failed ? 'failed' : 'degraded' }
     if (kind === 'real' && failed && this.active === 'real' && this.config.fallbackOnError) {
       this.active = 'mock'
-      this.log.error('the real backend failed %d times in a row; falling back to the mock', consecutiveFailures)
+      if (cutOff) this.log.error('the real backend reaches no live peer although it expects some; falling back to the mock')
+      else this.log.error('the real backend failed %d times in a row; falling back to the mock', consecutiveFailures)
     }
+  }
+
+  /**
+   * Whether the real backend should be reaching peers: it was configured
+   * with bootstrap nodes, or it knows peers. Only then is a put that no
+   * remote peer answered a sign of a cut-off node rather than a lone one.
+   */
+  private expectsPeers (): boolean {
+    if (this.config.bootstrapNodes.length > 0) return true
+    try {
+      return this.backends.real.getStats().totalPeers > 0
+    } catch {
+      return false
+    }
+  }
+
+  /** A real put that neither stored the record on a remote peer nor met a refusal, while peers are expected. */
+  private checkReached (key: string, result: PutResult): PutResult {
+    const out = withRefused(result)
+    if (out.remotePeers === 0 && out.refusedPeers === 0 && this.expectsPeers()) {
+      throw new NoLivePeerError(`The real DHT stored "${key}" on this node only: it expects peers but none accepted the record`)
+    }
+    return out
   }
 
   // --- switching and replay ---
@@ -327,20 +385,29 @@ export class DefaultHybridDHT implements HybridDHT {
         const value = entry.value
         let current: Uint8Array | undefined
         try {
-          current = await this.callBackend('real', signal, async (s) => real.getValue(entry!.key, { signal: s }))
+          // what the network holds, not this node's own copy: a cut-off node
+          // stored the record locally, and an equal local copy proves nothing
+          current = await this.callBackend('real', signal, async (s) => real.getValue(entry!.key, { remoteOnly: true, signal: s }))
         } catch (err: any) {
           if (!CALLER_ERRORS.has(err?.name)) throw err
         }
         const selector = this.selectorFor(entry.key)
         if (current != null && selector != null && !bytesEqual(current, value) && selector(entry.key, [current, value]) === 0) {
-          this.log('replay of %s skipped: the real backend holds a record its selector prefers', entry.key)
-        } else if (current == null || !bytesEqual(current, value)) {
+          this.dropped++
+          this.log('replay of %s dropped: the real backend holds a record its selector prefers', entry.key)
+        } else {
+          // also when the network already holds these bytes: an identical re-put is accepted and costs little
           try {
-            await this.callBackend('real', signal, async (s) => real.putValue(entry!.key, value, { signal: s }))
+            const put = await this.callBackend('real', signal, async (s) => this.checkReached(entry!.key, await real.putValue(entry!.key, value, { signal: s })))
+            if (put.remotePeers === 0 && put.refusedPeers > 0) {
+              this.dropped++
+              this.log.error('replay of %s: every remote peer reached (%d) keeps the record it holds; dropping it', entry.key, put.refusedPeers)
+            }
           } catch (err: any) {
-            if (err?.name !== 'InvalidParametersError') throw err
+            if (!REFUSALS.has(err?.name)) throw err
             // the real backend will never accept it: do not block the queue forever
-            this.log.error('the real backend refused journaled record %s, dropping it - %s', entry.key, err.message)
+            this.dropped++
+            this.log.error('the real backend refused journaled record %s (%s), dropping it - %s', entry.key, err.name, err.message)
           }
         }
       }
@@ -375,7 +442,7 @@ export class DefaultHybridDHT implements HybridDHT {
       if (!CALLER_ERRORS.has(err?.name) && !opSignal.aborted) {
         m.errors++
         m.lastError = `${err?.name ?? 'Error'}: ${err?.message ?? String(err)}`
-        this.recordFailure(kind)
+        this.recordFailure(kind, err)
       } else if (err?.name === 'NotFoundError') {
         this.recordSuccess(kind)
       }
@@ -422,11 +489,14 @@ export class DefaultHybridDHT implements HybridDHT {
         await this.tryRecover(this.lifecycle!.signal, signal)
       }
       if (!this.journaling()) {
-        const { result, on } = await this.route(signal, async (dht, s) => dht.putValue(key, value, { ...options, signal: s }))
+        const { result, on } = await this.route(signal, async (dht, s) => {
+          const put = await dht.putValue(key, value, { ...options, signal: s })
+          return dht === this.backends.real && this.realEnabled ? this.checkReached(key, put) : withRefused(put)
+        })
         if (on === 'mock' && this.realEnabled) await this.journal.append('put', key, value, this.clock.now(), { signal })
         return result
       }
-      const result = await this.callBackend('mock', signal, async (s) => this.backends.mock.putValue(key, value, { ...options, signal: s }))
+      const result = withRefused(await this.callBackend('mock', signal, async (s) => this.backends.mock.putValue(key, value, { ...options, signal: s })))
       await this.journal.append('put', key, value, this.clock.now(), { signal })
       return result
     })
@@ -489,6 +559,39 @@ export class DefaultHybridDHT implements HybridDHT {
 
   async findProviders (key: string, options: FindProvidersOptions = {}): Promise<PeerInfo[]> {
     return this.operation(options, async (signal) => (await this.route(signal, async (dht, s) => dht.findProviders(key, { ...options, signal: s }))).result)
+  }
+
+  /**
+   * A writer withdrawing its claim must withdraw it everywhere this node
+   * could still publish it from: the active backend, the other backend's
+   * local store (a cut-off real node stored the record before the mock took
+   * it; the mock serves reads after a failover) and the journal, whose
+   * replay would otherwise put the withdrawn record on the real DHT later.
+   */
+  async removeLocal (key: string, value: Uint8Array, options: AbortOptions = {}): Promise<boolean> {
+    return this.operation(options, async (signal) => {
+      // a replay in flight could be putting this very record: let it finish first
+      await this.replaying?.catch(() => {})
+      const kinds: BackendKind[] = this.active === 'real' ? ['real', 'mock'] : ['mock', 'real']
+      let removed = false
+      for (const kind of kinds) {
+        if (kind === 'real' && !this.realStarted) continue
+        try {
+          if (await this.backends[kind].removeLocal(key, value, { signal })) removed = true
+        } catch (err: any) {
+          // the active backend's answer is the contract's; the other one is best effort
+          if (kind === this.active || signal.aborted) throw err
+          this.log('removeLocal of %s on the %s backend failed - %s', key, kind, err?.message)
+        }
+      }
+      for (const e of this.journal.all()) {
+        if (e.op === 'put' && e.key === key && e.value != null && bytesEqual(e.value, value)) {
+          await this.journal.remove(e.seq, { signal })
+          removed = true
+        }
+      }
+      return removed
+    })
   }
 
   async bootstrap (options: AbortOptions = {}): Promise<void> {

@@ -32,15 +32,15 @@ import { DefaultHybridDHT } from './hybrid-dht.js'
 import { DefaultMockDHT } from './mock-dht.js'
 import { DefaultMockNetwork } from './mock-network.js'
 import type {
-  AbortOptions, BackendHealth, BackendKind, Clock, ComponentLogger, DHT, PeerInfo, RandomSource, RecordSelector,
-  RecordValidator, ServiceStatus
+  AbortOptions, BackendHealth, BackendKind, Clock, ComponentLogger, DHT, PeerInfo, RandomSource, RecordReplacer,
+  RecordSelector, RecordValidator, ServiceStatus
 } from '@chorus-dht/types'
 import type { Datastore } from 'interface-datastore'
 
 export * from './constants.js'
 export * from './errors.js'
 export { mathRandom, mulberry32, seededRandom } from './random.js'
-export { mergePolicies, namespaceOf, selectRecord, validateRecord } from './record-policy.js'
+export { mayReplace, mergePolicies, namespaceOf, selectRecord, validateRecord } from './record-policy.js'
 export { HYBRID_ENV, hybridConfigFromEnv, parseBoolean, parseDuration } from './env.js'
 export { probeKey, probeRecordPolicy } from './probe.js'
 
@@ -77,7 +77,11 @@ export interface MockNetworkInit extends Partial<MockNetworkConditions> {
 export interface MockNetworkNode {
   readonly peerId: string
   readonly multiaddrs: string[]
-  /** Validates with the receiving node's own validators; false when refused. */
+  /**
+   * Validates with the receiving node's own validators (false when the
+   * record is invalid), then applies its replacement rule: rejects
+   * `RecordConflictError`, storing nothing, when it keeps the record it holds.
+   */
   handlePut(key: string, value: Uint8Array): Promise<boolean>
   handleGet(key: string): Promise<Uint8Array | undefined>
   handleAddProvider(key: string, provider: PeerInfo): void
@@ -148,6 +152,15 @@ export interface MockDHTInit {
    */
   selectors?: Record<string, RecordSelector>
   /**
+   * Replacement rules by namespace (`RecordReplacer`): whether a valid
+   * incoming record may replace the valid one this node holds for the key.
+   * Applied to every write to this node's store, local or from another
+   * node. Without one for a namespace, a record replaces the held one only
+   * when the selector prefers it; identical bytes are always accepted.
+   * @default {}
+   */
+  replacers?: Record<string, RecordReplacer>
+  /**
    * How many of the closest peers a put (and a provide) reaches, like
    * Kademlia's bucket size.
    * @default 20
@@ -214,16 +227,25 @@ export interface HybridDHTInit {
    */
   useRealDHT?: boolean
   /**
-   * Bootstrap multiaddrs of the real DHT. The hybrid does not dial: it
-   * receives an already built real DHT, so the app hands these to that DHT's
-   * own init; they are kept in `config` so one environment parse configures both.
+   * Bootstrap multiaddrs of the real DHT. The hybrid does not dial (it
+   * receives an already built real DHT, so the app hands these to that
+   * DHT's own init too), but a non-empty list tells it that the real
+   * backend *expects peers*: a real put that no remote peer accepted or
+   * refused is then a failure (the node is cut off) and fails over to the
+   * mock at once, and a health probe only succeeds when a remote peer
+   * accepted the probe record. The real backend also expects peers while
+   * its `getStats().totalPeers > 0`. With an empty list and no known peer a
+   * lone real node works locally (puts with `remotePeers: 0` are fine).
    * @default []
    */
   bootstrapNodes?: string[]
   /**
    * When a call to the real backend fails, run it on the mock instead (writes
    * are journaled), and after `maxConsecutiveFailures` switch to the mock
-   * until a probe succeeds. When false, real-backend errors reach the caller.
+   * until a probe succeeds. A put that reached no live peer while peers are
+   * expected (see `bootstrapNodes`) switches to the mock at once. When
+   * false, real-backend errors reach the caller (such a put rejects
+   * `BackendUnavailableError`; the record stays on this node only).
    * @default true
    */
   fallbackOnError?: boolean
@@ -319,14 +341,32 @@ export interface HybridDHT extends DHT {
   readonly config: Readonly<HybridConfig>
   /** Writes (puts and provides) journaled and not yet replayed to the real backend. */
   readonly pendingWrites: number
+  /**
+   * Journaled puts that replay dropped instead of delivering, since start:
+   * the real DHT refused them (`RecordConflictError` or
+   * `InvalidParametersError`), or it already holds a record the selector
+   * prefers, or every remote peer it reached refused them. Each is logged.
+   */
+  readonly droppedWrites: number
+  /**
+   * Withdraws this node's own copy of `key`, when it is exactly `value`,
+   * everywhere the hybrid could still publish it from: the active backend,
+   * the other backend's local store and the journal (so a replay never
+   * puts a withdrawn claim on the real DHT). Resolves whether anything was
+   * removed. Remote copies are not touched.
+   */
+  removeLocal(key: string, value: Uint8Array, options?: AbortOptions): Promise<boolean>
   /** The SPEC health record of each backend. */
   getBackendHealth(): Record<BackendKind, BackendHealth>
   /** Operations, errors and average latency per backend. */
   getMetrics(): Record<BackendKind, BackendMetrics>
   /**
    * Probes now (the mock, and the real backend when in use) and, when the
-   * real one is healthy, replays the journal and switches back to it. The
-   * periodic health loop calls this every `healthCheckInterval`.
+   * real one is healthy, replays the journal and switches back to it. When
+   * the real backend expects peers (see `bootstrapNodes`) its probe first
+   * bootstraps it if needed and succeeds only when a remote peer accepted
+   * the probe record. The periodic health loop calls this every
+   * `healthCheckInterval`.
    */
   checkHealth(options?: AbortOptions): Promise<Record<BackendKind, BackendHealth>>
   /**

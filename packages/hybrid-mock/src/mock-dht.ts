@@ -1,7 +1,7 @@
 import { DEFAULT_MOCK_K, DEFAULT_MOCK_TIMEOUT, DEFAULT_PROVIDERS_LIMIT, MOCK_ALPHA } from './constants.js'
-import { BackendUnavailableError, InvalidParametersError, NotFoundError, NotStartedError } from './errors.js'
+import { BackendUnavailableError, InvalidParametersError, NotFoundError, NotStartedError, RecordConflictError } from './errors.js'
 import { DefaultMockNetwork } from './mock-network.js'
-import { isValidRecord, selectRecord, validateRecord } from './record-policy.js'
+import { isValidRecord, mayReplace, selectRecord, validateRecord } from './record-policy.js'
 import { bytesEqual, checkKey, checkPositiveInt, checkValue, lifecycleController, silentLogger, sortByDistance, withTimeout } from './util.js'
 import type { MockDHT, MockDHTComponents, MockDHTInit, MockNetwork, MockNetworkNode } from './index.js'
 import type {
@@ -39,7 +39,7 @@ export class DefaultMockDHT implements MockDHT, MockNetworkNode {
     this.network = components.network ?? new DefaultMockNetwork()
     this.peerId = init.peerId ?? this.network.nextPeerId()
     this.multiaddrs = [`/memory/${this.peerId}`]
-    this.policy = { validators: { ...init.validators }, selectors: { ...init.selectors } }
+    this.policy = { validators: { ...init.validators }, selectors: { ...init.selectors }, replacers: { ...init.replacers } }
     this.k = init.k ?? DEFAULT_MOCK_K
     this.timeout = init.timeout ?? DEFAULT_MOCK_TIMEOUT
     this.rate = init.failureRate ?? 0
@@ -83,8 +83,21 @@ export class DefaultMockDHT implements MockDHT, MockNetworkNode {
 
   async handlePut (key: string, value: Uint8Array): Promise<boolean> {
     if (!(await isValidRecord(this.policy, key, value))) return false
-    this.records.set(key, value.slice())
+    await this.store(key, value)
     return true
+  }
+
+  /**
+   * The guard every write to this node's store passes (a local put, a PUT
+   * from another node, a correction after a get): the replacement rule of
+   * the contract. Throws `RecordConflictError` and stores nothing when the
+   * held record is kept. `value` must already be valid.
+   */
+  private async store (key: string, value: Uint8Array): Promise<void> {
+    if (!(await mayReplace(this.policy, key, this.records.get(key), value))) {
+      throw new RecordConflictError(`MockDHT ${this.peerId} keeps the record it holds for "${key}"`)
+    }
+    this.records.set(key, value.slice())
   }
 
   async handleGet (key: string): Promise<Uint8Array | undefined> {
@@ -113,7 +126,8 @@ export class DefaultMockDHT implements MockDHT, MockNetworkNode {
       checkPositiveInt(options.minPeers, 'minPeers', true)
       await validateRecord(this.policy, key, value)
       this.injectFault('putValue')
-      this.records.set(key, value.slice())
+      // a local refusal ends the put before anything is sent
+      await this.store(key, value)
 
       const targets = this.closest(key, this.k)
       const settled = await Promise.allSettled(targets.map(async (id) => {
@@ -122,12 +136,17 @@ export class DefaultMockDHT implements MockDHT, MockNetworkNode {
         return id
       }))
       const peers = settled.flatMap((r) => r.status === 'fulfilled' ? [r.value] : [])
-      this.log('put %s reached %d of %d peers', key, peers.length, targets.length)
+      // a peer that answered RecordConflictError holds a record it keeps; unreachable peers are not counted
+      const refusedPeers = settled.filter((r) => r.status === 'rejected' && r.reason?.name === RecordConflictError.name).length
+      this.log('put %s reached %d of %d peers, %d refused', key, peers.length, targets.length, refusedPeers)
       const wanted = Math.min(options.minPeers ?? 0, targets.length)
       if (peers.length < wanted) {
+        if (peers.length + refusedPeers >= wanted) {
+          throw new RecordConflictError(`Only ${peers.length} of the ${wanted} requested peers accepted the record for "${key}"; ${refusedPeers} keep the record they hold`)
+        }
         throw new BackendUnavailableError(`Only ${peers.length} of the ${wanted} requested peers accepted the record for "${key}"`)
       }
-      return { remotePeers: peers.length, peers }
+      return { remotePeers: peers.length, peers, refusedPeers }
     })
   }
 
@@ -161,10 +180,11 @@ export class DefaultMockDHT implements MockDHT, MockNetworkNode {
       const chosen = answers.slice(0, quorum)
       const best = chosen[selectRecord(this.policy, key, chosen.map((a) => a.value))].value
 
-      // Correct holders of an outdated copy, as kad-dht does after a query.
+      // Correct holders of an outdated copy, as kad-dht does after a query;
+      // each holder's guard still decides (a replacer may keep its copy).
       await Promise.allSettled(chosen.filter((a) => !bytesEqual(a.value, best)).map(async (a) => {
         if (a.from === this.peerId) {
-          this.records.set(key, best.slice())
+          await this.store(key, best)
         } else {
           await this.network.send(this.peerId, a.from, async (node) => node.handlePut(key, best), signal)
         }
@@ -221,6 +241,19 @@ export class DefaultMockDHT implements MockDHT, MockNetworkNode {
         }
       }
       return [...found.values()].slice(0, limit)
+    })
+  }
+
+  async removeLocal (key: string, value: Uint8Array, options: AbortOptions = {}): Promise<boolean> {
+    // a local store operation: no fault injection, no network
+    return this.operation(options, async () => {
+      checkKey(key)
+      checkValue(value)
+      const held = this.records.get(key)
+      if (held == null || !bytesEqual(held, value)) return false
+      this.records.delete(key)
+      this.log('removed the local copy of %s', key)
+      return true
     })
   }
 

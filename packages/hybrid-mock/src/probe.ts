@@ -14,8 +14,18 @@ export function probeValue (now: number, nonce: number): Uint8Array {
   return new TextEncoder().encode(`${PREFIX}${Math.floor(now)}:${nonce}`)
 }
 
-function probeTime (value: Uint8Array): number {
-  return Number(dec.decode(value).split(':')[1])
+function probeParts (value: Uint8Array): { time: number, nonce: string } {
+  const [, time, nonce = ''] = dec.decode(value).split(':')
+  return { time: Number(time), nonce }
+}
+
+/** Orders two probe values: later time first, then the greater nonce (numerically when both are numbers). */
+function compareProbe (a: Uint8Array, b: Uint8Array): number {
+  const x = probeParts(a)
+  const y = probeParts(b)
+  if (x.time !== y.time) return x.time - y.time
+  if (/^\d+$/.test(x.nonce) && /^\d+$/.test(y.nonce)) return Number(x.nonce) - Number(y.nonce)
+  return x.nonce < y.nonce ? -1 : x.nonce > y.nonce ? 1 : 0
 }
 
 /**
@@ -25,7 +35,11 @@ function probeTime (value: Uint8Array): number {
  * and the probe reports the backend failed.
  *
  * - validator: at most 128 bytes, text `chorus-probe:<integer ms>:<nonce>`
- * - selector: the latest timestamp wins, ties broken by the greater text
+ * - selector: the latest timestamp wins, ties broken by the greater nonce
+ * - replacer: always replace. A probe record is a throwaway: the newest
+ *   probe must be stored even when a clock went back or a restarted
+ *   process counts nonces from 1 again, or the probe would be refused
+ *   (`RecordConflictError`) and report a healthy backend failed.
  */
 export const probeRecordPolicy: RecordPolicy = {
   validators: {
@@ -38,11 +52,11 @@ export const probeRecordPolicy: RecordPolicy = {
   selectors: {
     [PROBE_NAMESPACE]: (_key, values) => {
       let best = 0
-      for (let i = 1; i < values.length; i++) {
-        const d = probeTime(values[i]) - probeTime(values[best])
-        if (d > 0 || (d === 0 && dec.decode(values[i]) > dec.decode(values[best]))) best = i
-      }
+      for (let i = 1; i < values.length; i++) if (compareProbe(values[i], values[best]) > 0) best = i
       return best
     }
+  },
+  replacers: {
+    [PROBE_NAMESPACE]: () => true
   }
 }

@@ -1,4 +1,5 @@
 import { InvalidParametersError } from './errors.js'
+import { bytesEqual } from './util.js'
 import type { RecordPolicy } from '@chorus-dht/types'
 
 /**
@@ -64,12 +65,35 @@ export function selectRecord (policy: RecordPolicy, key: string, values: Uint8Ar
   return i
 }
 
-/** Merges record policies; later ones win for the same namespace. */
+/**
+ * The replacement rule of the DHT contract (`RecordReplacer` in
+ * `@chorus-dht/types`): whether a valid `incoming` record may replace the
+ * record a node holds for `key`. No held record, a held record that no
+ * longer validates, or identical bytes: yes. Otherwise the namespace's
+ * replacer decides; without one, `incoming` wins only when the selector
+ * prefers it (`selector(key, [held, incoming]) === 1`), so nothing is rolled
+ * back to a record the selector ranks lower. Without a replacer and without
+ * a selector nothing can be preferred, so the held record is kept.
+ */
+export async function mayReplace (policy: RecordPolicy, key: string, held: Uint8Array | undefined, incoming: Uint8Array): Promise<boolean> {
+  if (held == null || bytesEqual(held, incoming)) return true
+  if (!(await isValidRecord(policy, key, held))) return true
+  const ns = namespaceOf(key)
+  if (ns === undefined) return false
+  const replacer = policy.replacers?.[ns]
+  if (replacer != null) return replacer(key, held.slice(), incoming.slice()) === true
+  const selector = policy.selectors?.[ns]
+  if (selector == null) return false
+  return selector(key, [held.slice(), incoming.slice()]) === 1
+}
+
+/** Merges record policies (validators, selectors and replacers); later ones win for the same namespace. */
 export function mergePolicies (...policies: Array<RecordPolicy | undefined>): RecordPolicy {
-  const out: Required<RecordPolicy> = { validators: {}, selectors: {} }
+  const out: Required<RecordPolicy> = { validators: {}, selectors: {}, replacers: {} }
   for (const p of policies) {
     Object.assign(out.validators, p?.validators)
     Object.assign(out.selectors, p?.selectors)
+    Object.assign(out.replacers, p?.replacers)
   }
   return out
 }

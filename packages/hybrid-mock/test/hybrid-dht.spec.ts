@@ -197,13 +197,21 @@ describe('HybridDHT recovery', () => {
 
   it('writes after a single failed call queue behind the journal until it is replayed', async () => {
     const { hybrid, real, observer } = await setup({ maxConsecutiveFailures: 5 })
+    const order: string[] = []
+    const put = real.putValue.bind(real)
+    real.putValue = async (key, value, options) => {
+      if (key.startsWith('/app/')) order.push(`${key}=${dec.decode(value)}`)
+      return put(key, value, options)
+    }
     const end = outage(real)
     await hybrid.putValue('/app/k', rec(1, 'old'))
     end()
+    order.length = 0
     // real is reachable again: this write first replays the journal, then goes to real
-    await hybrid.putValue('/app/k', rec(0, 'new-but-lower'))
+    await hybrid.putValue('/app/k', rec(2, 'new'))
+    expect(order).toEqual(['/app/k=1:old', '/app/k=2:new'])
     expect(hybrid.pendingWrites).toBe(0)
-    expect(text(await observer.getValue('/app/k'))).toBe('0:new-but-lower')
+    expect(text(await observer.getValue('/app/k'))).toBe('2:new')
   })
 
   it('a restart in the middle of an outage loses nothing with a persisted journal', async () => {
@@ -324,6 +332,188 @@ describe('HybridDHT isolation', () => {
     await hybrid.checkHealth()
     expect(hybrid.getBackendHealth().real.status).toBe('healthy')
     expect(hybrid.activeBackend).toBe('real')
+  })
+})
+
+describe('HybridDHT writes that hold', () => {
+  // the real node was told to expect peers; its only peer (the observer) dies
+  const expecting: HybridDHTInit = { bootstrapNodes: ['/memory/observer'], healthCheckInterval: 1_000 }
+
+  it('a put that reaches no live peer while peers are expected fails over at once and is journaled', async () => {
+    const { hybrid, real, observer } = await setup(expecting)
+    await hybrid.putValue('/app/before', rec(1, 'b'))
+    await observer.stop()
+    expect(real.getStats().totalPeers).toBe(0)
+    const result = await hybrid.putValue('/app/k', rec(1, 'k'))
+    // the mock took it (a lone mock: no remote peer), not the cut-off real node
+    expect(result).toEqual({ remotePeers: 0, peers: [], refusedPeers: 0 })
+    expect(hybrid.activeBackend).toBe('mock')
+    expect(hybrid.getBackendHealth().real).toMatchObject({ status: 'failed', consecutiveFailures: 1 })
+    expect(hybrid.getMetrics().real.lastError).toMatch(/BackendUnavailableError/)
+    expect(hybrid.pendingWrites).toBe(1)
+    expect(text(await hybrid.getValue('/app/k'))).toBe('1:k')
+    // later writes go straight to the mock and the journal
+    await hybrid.putValue('/app/l', rec(1, 'l'))
+    expect(hybrid.pendingWrites).toBe(2)
+  })
+
+  it('known peers that stop answering count the same, without bootstrapNodes', async () => {
+    const { hybrid, realNet } = await setup({ maxConsecutiveFailures: 3 })
+    realNet.setConditions({ failureRate: 1 })
+    await hybrid.putValue('/app/k', rec(1, 'k'))
+    expect(hybrid.activeBackend).toBe('mock')
+    expect(hybrid.pendingWrites).toBe(1)
+  })
+
+  it('a put refused by every peer it reached is not a failure: the network answered', async () => {
+    const { hybrid, observer } = await setup(expecting)
+    await observer.putValue('/app/r', rec(5, 'theirs'))
+    await hybrid.removeLocal('/app/r', rec(5, 'theirs'))
+    const result = await hybrid.putValue('/app/r', rec(1, 'mine'))
+    expect(result).toEqual({ remotePeers: 0, peers: [], refusedPeers: 1 })
+    expect(hybrid.activeBackend).toBe('real')
+    expect(hybrid.pendingWrites).toBe(0)
+  })
+
+  it('a local refusal is the caller\'s RecordConflictError, not a backend failure', async () => {
+    const { hybrid, observer } = await setup(expecting)
+    await hybrid.putValue('/app/c', rec(5, 'newer'))
+    expect((await rejection(hybrid.putValue('/app/c', rec(1, 'older')))).name).toBe('RecordConflictError')
+    expect(hybrid.activeBackend).toBe('real')
+    expect(hybrid.getBackendHealth().real.consecutiveFailures).toBe(0)
+    expect(hybrid.pendingWrites).toBe(0)
+    expect(text(await observer.getValue('/app/c'))).toBe('5:newer')
+  })
+
+  it('with fallbackOnError false a cut-off put rejects BackendUnavailableError and nothing is journaled', async () => {
+    const { hybrid, observer } = await setup({ ...expecting, fallbackOnError: false })
+    await observer.stop()
+    expect((await rejection(hybrid.putValue('/app/k', rec(1, 'k')))).name).toBe('BackendUnavailableError')
+    expect(hybrid.activeBackend).toBe('real')
+    expect(hybrid.getBackendHealth().real.status).toBe('failed')
+    expect(hybrid.pendingWrites).toBe(0)
+  })
+
+  it('a lone real node with no bootstrapNodes and no peer keeps working locally', async () => {
+    const real = mockDHT({ ...policy, peerId: 'lone' })({ network: createMockNetwork() })
+    const hybrid = build(real, { healthCheckInterval: 1_000 })
+    await hybrid.start()
+    expect(await hybrid.putValue('/app/k', rec(1, 'k'))).toEqual({ remotePeers: 0, peers: [], refusedPeers: 0 })
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(hybrid.activeBackend).toBe('real')
+    expect(hybrid.pendingWrites).toBe(0)
+    expect(hybrid.getBackendHealth().real.status).toBe('healthy')
+    expect(text(await real.getValue('/app/k'))).toBe('1:k')
+  })
+
+  it('stays on the mock while the probe reaches no live peer, bootstrapping first; then replays in order and switches back', async () => {
+    const { hybrid, real, observer } = await setup(expecting)
+    const order: string[] = []
+    const put = real.putValue.bind(real)
+    real.putValue = async (key, value, options) => {
+      if (key.startsWith('/app/')) order.push(`${key}=${dec.decode(value)}`)
+      return put(key, value, options)
+    }
+    let bootstraps = 0
+    const bootstrap = real.bootstrap.bind(real)
+    real.bootstrap = async (options) => { bootstraps++; return bootstrap(options) }
+    await observer.stop()
+    await hybrid.putValue('/app/a', rec(1, 'a'))
+    await hybrid.putValue('/app/b', rec(1, 'b'))
+    await hybrid.putValue('/app/a', rec(2, 'a'))
+    expect(hybrid.activeBackend).toBe('mock')
+    order.length = 0
+
+    for (let i = 1; i <= 3; i++) {
+      await vi.advanceTimersByTimeAsync(1_000)
+      expect(hybrid.getBackendHealth().real.lastCheck).toBe(Date.now())
+      expect(bootstraps).toBe(i)
+    }
+    // the probe's put stored locally but reached nobody: not healthy
+    expect(hybrid.activeBackend).toBe('mock')
+    expect(hybrid.getBackendHealth().real.status).toBe('failed')
+    expect(hybrid.pendingWrites).toBe(3)
+    expect(order).toEqual([])
+
+    await observer.start()
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(hybrid.activeBackend).toBe('real')
+    expect(hybrid.pendingWrites).toBe(0)
+    expect(hybrid.droppedWrites).toBe(0)
+    expect(order).toEqual(['/app/a=1:a', '/app/b=1:b', '/app/a=2:a'])
+    expect(text(await observer.getValueFromPeer(observer.peerId, '/app/a'))).toBe('2:a')
+    expect(text(await observer.getValueFromPeer(observer.peerId, '/app/b'))).toBe('1:b')
+  })
+
+  it('a bootstrap that hangs is bounded by probeTimeout', async () => {
+    const { hybrid, real, observer } = await setup({ ...expecting, probeTimeout: 500 })
+    await observer.stop()
+    await hybrid.putValue('/app/k', rec(1, 'k'))
+    real.bootstrap = async () => new Promise<void>(() => {})
+    const checked = hybrid.checkHealth()
+    await vi.advanceTimersByTimeAsync(500)
+    const health = await checked
+    expect(health.real).toMatchObject({ status: 'failed', latency: 500 })
+    expect(hybrid.activeBackend).toBe('mock')
+  })
+
+  it('a replayed record the real DHT refuses is dropped, counted and logged, and the replay goes on', async () => {
+    // claims: the first record wins on every node (replacer); the selector prefers the higher seq
+    const claims = mergePolicies(policy, { validators: { claim: appPolicy.validators.app }, selectors: { claim: appPolicy.selectors.app }, replacers: { claim: () => false } })
+    const strict = mergePolicies(claims, { validators: { claim: (_k: string, v: Uint8Array) => { if (dec.decode(v).includes('banned')) throw new Error('banned') } } })
+    const realNet = createMockNetwork()
+    const observer = mockDHT({ ...claims, peerId: 'observer' })({ network: realNet })
+    await observer.start()
+    cleanup.push(observer)
+    const real = mockDHT({ ...strict, peerId: 'node' })({ network: realNet })
+    const mock = mockDHT({ ...claims, peerId: 'node' })()
+    const errors: string[] = []
+    const logger = { forComponent: () => Object.assign(() => {}, { error: (f: string, ...a: unknown[]) => { errors.push([f, ...a].join(' ')) }, trace: () => {}, enabled: true }) }
+    const hybrid = hybridDHT({ useRealDHT: true, bootstrapNodes: ['/memory/observer'], maxConsecutiveFailures: 1, selectors: claims.selectors })({ real, mock, logger })
+    cleanup.push(hybrid)
+    await hybrid.start()
+
+    const end = outage(real)
+    await hybrid.putValue('/claim/v1', rec(2, 'mine'))
+    await hybrid.putValue('/claim/v2', rec(1, 'banned'))
+    await hybrid.putValue('/claim/v3', rec(1, 'ok'))
+    expect(hybrid.pendingWrites).toBe(3)
+    // meanwhile another writer claimed v1 first, on the real network
+    await observer.putValue('/claim/v1', rec(1, 'theirs'))
+    end()
+
+    await hybrid.checkHealth()
+    expect(hybrid.activeBackend).toBe('real')
+    expect(hybrid.pendingWrites).toBe(0)
+    expect(hybrid.droppedWrites).toBe(2)
+    expect(errors.filter((e) => e.includes('/claim/v1') && e.includes('RecordConflictError'))).toHaveLength(1)
+    expect(errors.filter((e) => e.includes('/claim/v2') && e.includes('InvalidParametersError'))).toHaveLength(1)
+    expect(text(await observer.getValueFromPeer(observer.peerId, '/claim/v1'))).toBe('1:theirs')
+    expect(await observer.getValueFromPeer(observer.peerId, '/claim/v2')).toBeUndefined()
+    expect(text(await observer.getValueFromPeer(observer.peerId, '/claim/v3'))).toBe('1:ok')
+  })
+
+  it('removeLocal withdraws a claim from the mock, the cut-off real node and the journal', async () => {
+    const { hybrid, real, observer } = await setup(expecting)
+    await observer.stop()
+    await hybrid.putValue('/app/w', rec(1, 'withdrawn'))
+    await hybrid.putValue('/app/x', rec(1, 'kept'))
+    expect(hybrid.activeBackend).toBe('mock')
+    // the cut-off real node stored it before the mock took it
+    expect(text(await real.getValueFromPeer(real.peerId, '/app/w'))).toBe('1:withdrawn')
+    expect(await hybrid.removeLocal('/app/w', rec(1, 'other'))).toBe(false)
+    expect(hybrid.pendingWrites).toBe(2)
+    expect(await hybrid.removeLocal('/app/w', rec(1, 'withdrawn'))).toBe(true)
+    expect(hybrid.pendingWrites).toBe(1)
+    expect(await real.getValueFromPeer(real.peerId, '/app/w')).toBeUndefined()
+    expect((await rejection(hybrid.getValue('/app/w'))).name).toBe('BackendUnavailableError')
+    expect(await hybrid.removeLocal('/app/w', rec(1, 'withdrawn'))).toBe(false)
+
+    await observer.start()
+    await hybrid.checkHealth()
+    expect(hybrid.activeBackend).toBe('real')
+    expect(await observer.getValueFromPeer(observer.peerId, '/app/w')).toBeUndefined()
+    expect(text(await observer.getValueFromPeer(observer.peerId, '/app/x'))).toBe('1:kept')
   })
 })
 

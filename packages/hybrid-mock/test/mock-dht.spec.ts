@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createMockNetwork, type MockDHT, type MockDHTInit, type MockNetwork, mockDHT, mulberry32, seededRandom } from '../src/index.js'
+import {
+  createMockNetwork, type MockDHT, type MockDHTInit, type MockNetwork, mergePolicies, mockDHT, mulberry32, probeKey,
+  probeRecordPolicy, seededRandom
+} from '../src/index.js'
 import type { RecordPolicy } from '@chorus-dht/types'
 
 const enc = new TextEncoder()
@@ -195,13 +198,20 @@ describe('MockDHT', () => {
     expect(text(await b.getValue('/app/doc', { quorum: 3 }))).toBe('v2')
   })
 
-  it('the selector wins even when the better copy is older', async () => {
-    const [a, , c] = await nodesOn(createMockNetwork(), 3)
-    await a.putValue('/app/doc', bytes('v9'))
+  it('the selector wins even when the better copy was written first', async () => {
+    const [a, b, c] = await nodesOn(createMockNetwork(), 3)
     await c.stop()
-    await a.putValue('/app/doc', bytes('v1'))
+    await a.putValue('/app/doc', bytes('v9'))
     await c.start()
+    // c holds nothing, so it stores v1; a and b keep their v9 and refuse it
+    const result = await c.putValue('/app/doc', bytes('v1'))
+    expect(result).toEqual({ remotePeers: 0, peers: [], refusedPeers: 2 })
+    expect(text(await c.getValueFromPeer(c.peerId, '/app/doc'))).toBe('v1')
     expect(text(await a.getValue('/app/doc', { quorum: 3 }))).toBe('v9')
+    expect(text(await c.getValue('/app/doc', { quorum: 3 }))).toBe('v9')
+    // c's outdated copy was corrected by its own read
+    expect(text(await c.getValueFromPeer(c.peerId, '/app/doc'))).toBe('v9')
+    expect(text(await b.getValueFromPeer(b.peerId, '/app/doc'))).toBe('v9')
   })
 
   it('a remote peer refuses a record its own validator rejects', async () => {
@@ -258,5 +268,101 @@ describe('MockDHT', () => {
     now += 250
     await dht.putValue('/app/a', bytes('v1'))
     expect(dht.getStats()).toEqual({ totalPeers: 0, totalKeys: 1, uptime: 250, connectedPeers: 0 })
+  })
+})
+
+describe('MockDHT replacement rule', () => {
+  it('without a replacer an older record never replaces a newer one: RecordConflictError before anything is sent', async () => {
+    const network = createMockNetwork()
+    const [a, b] = await nodesOn(network, 2)
+    let sent = 0
+    const send = network.send.bind(network)
+    network.send = (async (...args: Parameters<MockNetwork['send']>) => { sent++; return send(...args) }) as MockNetwork['send']
+    await a.putValue('/app/r', bytes('v2'))
+    sent = 0
+    const err = await rejection(a.putValue('/app/r', bytes('v1')))
+    expect(err.name).toBe('RecordConflictError')
+    expect(sent).toBe(0)
+    expect(text(await a.getValueFromPeer(a.peerId, '/app/r'))).toBe('v2')
+    expect(text(await b.getValueFromPeer(b.peerId, '/app/r'))).toBe('v2')
+    // the newer one still replaces, and an identical re-put is accepted everywhere
+    expect((await a.putValue('/app/r', bytes('v3'))).remotePeers).toBe(1)
+    expect(await a.putValue('/app/r', bytes('v3'))).toEqual({ remotePeers: 1, peers: [b.peerId], refusedPeers: 0 })
+  })
+
+  it('a replacer decides over the selector, on the local store and on remote peers', async () => {
+    const network = createMockNetwork()
+    const once = { replacers: { app: () => false } }
+    const [a, b, c] = await nodesOn(network, 3, once)
+    await a.putValue('/app/claim', bytes('v1'))
+    // the selector prefers v5, but the replacer keeps the first claim
+    expect((await rejection(a.putValue('/app/claim', bytes('v5')))).name).toBe('RecordConflictError')
+    expect(await a.removeLocal('/app/claim', bytes('v1'))).toBe(true)
+    // a holds nothing now: it stores v5, b and c keep v1 and refuse
+    expect(await a.putValue('/app/claim', bytes('v5'))).toEqual({ remotePeers: 0, peers: [], refusedPeers: 2 })
+    for (const n of [b, c]) expect(text(await n.getValueFromPeer(n.peerId, '/app/claim'))).toBe('v1')
+
+    const [x, y] = await nodesOn(createMockNetwork(), 2, { replacers: { app: () => true } })
+    await x.putValue('/app/free', bytes('v9'))
+    // a replacer that accepts everything allows what the selector would not
+    expect(await x.putValue('/app/free', bytes('v1'))).toEqual({ remotePeers: 1, peers: [y.peerId], refusedPeers: 0 })
+    expect(text(await y.getValueFromPeer(y.peerId, '/app/free'))).toBe('v1')
+  })
+
+  it('a held record that no longer validates is replaced, and without a replacer or selector the held one is kept', async () => {
+    const revoked = new Set<string>()
+    const dht = mockDHT({ ...policy, validators: { app: (_k, v) => { if (revoked.has(dec.decode(v))) throw new Error('revoked') } } })()
+    await dht.start()
+    started.push(dht)
+    await dht.putValue('/app/x', bytes('v9'))
+    revoked.add('v9')
+    await dht.putValue('/app/x', bytes('v1'))
+    expect(text(await dht.getValue('/app/x'))).toBe('v1')
+
+    const bare = mockDHT({ validators: { app: () => {} } })()
+    await bare.start()
+    started.push(bare)
+    await bare.putValue('/app/y', bytes('v1'))
+    expect((await rejection(bare.putValue('/app/y', bytes('v2')))).name).toBe('RecordConflictError')
+    expect(text(await bare.getValueFromPeer(bare.peerId, '/app/y'))).toBe('v1')
+  })
+
+  it('minPeers met only by refusing peers rejects RecordConflictError', async () => {
+    const [a, b, c] = await nodesOn(createMockNetwork(), 3)
+    await b.putValue('/app/m', bytes('v9'))
+    expect(await a.removeLocal('/app/m', bytes('v9'))).toBe(true)
+    expect((await rejection(a.putValue('/app/m', bytes('v1'), { minPeers: 2 }))).name).toBe('RecordConflictError')
+    expect(text(await c.getValueFromPeer(c.peerId, '/app/m'))).toBe('v9')
+  })
+
+  it('removeLocal removes only an exactly matching local copy, never a remote one', async () => {
+    const [a, b] = await nodesOn(createMockNetwork(), 2)
+    await a.putValue('/app/w', bytes('v1'))
+    expect(await a.removeLocal('/app/w', bytes('v2'))).toBe(false)
+    expect(await a.removeLocal('/app/w', bytes('v1x'))).toBe(false)
+    expect(text(await a.getValueFromPeer(a.peerId, '/app/w'))).toBe('v1')
+    expect(await a.removeLocal('/app/w', bytes('v1'))).toBe(true)
+    expect(await a.getValueFromPeer(a.peerId, '/app/w')).toBeUndefined()
+    expect(a.getStats().totalKeys).toBe(0)
+    expect(await a.removeLocal('/app/w', bytes('v1'))).toBe(false)
+    expect(text(await b.getValueFromPeer(b.peerId, '/app/w'))).toBe('v1')
+    await a.stop()
+    expect((await rejection(a.removeLocal('/app/w', bytes('v1')))).name).toBe('NotStartedError')
+  })
+
+  it('mergePolicies carries replacers and probeRecordPolicy always replaces a probe record', async () => {
+    const merged = mergePolicies({ replacers: { app: () => false } }, probeRecordPolicy)
+    expect(Object.keys(merged.replacers ?? {}).sort()).toEqual(['app', 'chorus-probe'])
+    const dht = mockDHT(merged)()
+    await dht.start()
+    started.push(dht)
+    const key = probeKey(dht.peerId)
+    // a restarted process counts nonces from 1 again, and a clock may go back
+    await dht.putValue(key, bytes('chorus-probe:2000:10'))
+    await dht.putValue(key, bytes('chorus-probe:1000:1'))
+    expect(text(await dht.getValue(key))).toBe('chorus-probe:1000:1')
+    // the selector orders nonces numerically
+    const select = probeRecordPolicy.selectors!['chorus-probe']
+    expect(select(key, [bytes('chorus-probe:5:9'), bytes('chorus-probe:5:10')])).toBe(1)
   })
 })

@@ -38,8 +38,10 @@ import type { DHT, RecordPolicy } from '@chorus-dht/types'
 
 /**
  * How the suite obtains DHT nodes. Every node the factory hands out must be
- * configured with the given `policy` (validators and selectors by
- * namespace): the suite uses the namespace `test`.
+ * configured with the given `policy` (validators, selectors and replacers
+ * by namespace): the suite uses the namespaces `test` (no replacer),
+ * `test-once` (a replacer that keeps the first record) and `test-free` (a
+ * replacer that accepts every valid record).
  */
 export interface DHTComplianceFactory {
   /**
@@ -77,8 +79,12 @@ export interface DHTComplianceOptions {
   timeout?: number
 }
 
-/** The namespace every record of the suite lives in. */
+/** The namespace most records of the suite live in (validator and selector, no replacer). */
 export const COMPLIANCE_NAMESPACE = 'test'
+/** A namespace whose replacer keeps the record a node holds (first claim wins). */
+export const COMPLIANCE_ONCE_NAMESPACE = 'test-once'
+/** A namespace whose replacer lets every valid record replace the held one. */
+export const COMPLIANCE_FREE_NAMESPACE = 'test-free'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
@@ -118,6 +124,16 @@ async function waitForNoHandles (live: () => string[], ms: number): Promise<stri
   }
 }
 
+/** Polls (between event-loop turns, up to `ms`) until `condition()` holds; returns whether it did. */
+async function waitFor (condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    if (condition()) return true
+    if (Date.now() > deadline) return false
+    await new Promise((resolve) => { setImmediate(resolve) })
+  }
+}
+
 async function rejectionName (p: Promise<unknown>): Promise<string> {
   try {
     await p
@@ -133,7 +149,10 @@ async function rejectionName (p: Promise<unknown>): Promise<string> {
  *
  * The suite's record policy, namespace `test`: a value is valid when its
  * UTF-8 text starts with `v` and has not been revoked by the test; the
- * selector picks the greatest text (`v2` over `v1`).
+ * selector picks the greatest text (`v2` over `v1`); no replacer, so the
+ * selector's rule applies to replacement. `test-once` and `test-free`
+ * share the validator and selector and add a replacer that keeps the held
+ * record, and one that accepts every valid record.
  */
 export function dhtComplianceTests (name: string, factory: DHTComplianceFactory, options: DHTComplianceOptions = {}): void {
   const n = options.nodes ?? 3
@@ -142,26 +161,31 @@ export function dhtComplianceTests (name: string, factory: DHTComplianceFactory,
   const revoked = new Set<string>()
   const selectorCalls: string[][] = []
 
+  const validator = (_key: string, value: Uint8Array): void => {
+    const t = dec.decode(value)
+    if (!t.startsWith('v')) throw new Error(`value "${t}" does not start with "v"`)
+    if (revoked.has(t)) throw new Error(`value "${t}" was revoked`)
+  }
+  const selector = (_key: string, values: Uint8Array[]): number => {
+    const texts = values.map((v) => dec.decode(v))
+    selectorCalls.push(texts)
+    let best = 0
+    for (let i = 1; i < texts.length; i++) if (texts[i] > texts[best]) best = i
+    return best
+  }
   const policy: RecordPolicy = {
-    validators: {
-      [COMPLIANCE_NAMESPACE]: (_key, value) => {
-        const t = dec.decode(value)
-        if (!t.startsWith('v')) throw new Error(`value "${t}" does not start with "v"`)
-        if (revoked.has(t)) throw new Error(`value "${t}" was revoked`)
-      }
-    },
-    selectors: {
-      [COMPLIANCE_NAMESPACE]: (_key, values) => {
-        const texts = values.map((v) => dec.decode(v))
-        selectorCalls.push(texts)
-        let best = 0
-        for (let i = 1; i < texts.length; i++) if (texts[i] > texts[best]) best = i
-        return best
-      }
-    }
+    validators: { [COMPLIANCE_NAMESPACE]: validator, [COMPLIANCE_ONCE_NAMESPACE]: validator, [COMPLIANCE_FREE_NAMESPACE]: validator },
+    selectors: { [COMPLIANCE_NAMESPACE]: selector, [COMPLIANCE_ONCE_NAMESPACE]: selector, [COMPLIANCE_FREE_NAMESPACE]: selector },
+    replacers: { [COMPLIANCE_ONCE_NAMESPACE]: () => false, [COMPLIANCE_FREE_NAMESPACE]: () => true }
   }
 
-  const key = (label: string): string => `/${COMPLIANCE_NAMESPACE}/${label}-${++counter}-${Math.random().toString(36).slice(2, 10)}`
+  const key = (label: string, ns = COMPLIANCE_NAMESPACE): string => `/${ns}/${label}-${++counter}-${Math.random().toString(36).slice(2, 10)}`
+  /** The ids of `nodes` whose own store holds exactly `value` for `k`. */
+  const holders = async (nodes: DHT[], k: string, value: string): Promise<string[]> => {
+    const out: string[] = []
+    for (const node of nodes) if (text(await node.getValueFromPeer(node.peerId, k)) === value) out.push(node.peerId)
+    return out
+  }
   const test = (title: string, fn: () => Promise<void>): void => { it(title, fn, timeout) }
 
   describe(`${name}: DHT compliance`, () => {
@@ -181,9 +205,14 @@ export function dhtComplianceTests (name: string, factory: DHTComplianceFactory,
         expect(text(await dht.getValue(k))).toBe('v1')
       })
 
-      test('stop before start is harmless', async () => {
+      test('stop before start is harmless: it resolves and the node then starts and works', async () => {
         const dht = await factory.create(policy)
-        await dht.stop()
+        await expect(Promise.resolve(dht.stop())).resolves.toBeUndefined()
+        expect(dht.getStats().uptime).toBe(0)
+        await dht.start()
+        const k = key('stop-first')
+        await dht.putValue(k, bytes('v1'))
+        expect(text(await dht.getValue(k))).toBe('v1')
       })
 
       test('stop twice is harmless; calls after stop reject NotStartedError', async () => {
@@ -229,6 +258,7 @@ export function dhtComplianceTests (name: string, factory: DHTComplianceFactory,
         const result = await dht.putValue(k, bytes('v-lone'))
         expect(result.remotePeers).toBe(0)
         expect(result.peers).toEqual([])
+        expect(result.refusedPeers).toBe(0)
         expect(text(await dht.getValue(k))).toBe('v-lone')
       })
 
@@ -239,6 +269,7 @@ export function dhtComplianceTests (name: string, factory: DHTComplianceFactory,
         expect(result.remotePeers).toBeGreaterThanOrEqual(1)
         expect(result.peers).toHaveLength(result.remotePeers)
         expect(result.peers).not.toContain(nodes[0].peerId)
+        expect(result.refusedPeers).toBe(0)
         for (const node of nodes) {
           expect(text(await node.getValue(k))).toBe('v-hello')
         }
@@ -256,19 +287,19 @@ export function dhtComplianceTests (name: string, factory: DHTComplianceFactory,
       test('the selector picks the same winner on every node among differing copies', async () => {
         const nodes = await factory.network(n, policy)
         const k = key('selector')
-        // Concurrent writers leave the nodes holding different copies.
-        await Promise.all(nodes.map(async (node, i) => node.putValue(k, bytes(`v${i + 1}`))))
-        const held: string[] = []
-        for (const node of nodes) {
-          const v = text(await node.getValueFromPeer(node.peerId, k))
-          if (v !== undefined) held.push(v)
+        await nodes[0].putValue(k, bytes('v2'))
+        // nodes[1] withdraws its copy and writes an older one: it stores v1
+        // locally while the others keep v2, so the copies differ for sure
+        await nodes[1].removeLocal(k, bytes('v2'))
+        await nodes[1].putValue(k, bytes('v1'))
+        expect(text(await nodes[1].getValueFromPeer(nodes[1].peerId, k))).toBe('v1')
+        expect(text(await nodes[0].getValueFromPeer(nodes[0].peerId, k))).toBe('v2')
+        selectorCalls.length = 0
+        // nodes[1] reads first: its own v1 and a remote v2 can only be told apart by the selector
+        for (const node of [nodes[1], nodes[0], ...nodes.slice(2)]) {
+          expect(text(await node.getValue(k, { quorum: n }))).toBe('v2')
         }
-        expect(held.length).toBeGreaterThan(0)
-        const expected = [...held].sort().at(-1)
-        for (const node of nodes) {
-          expect(text(await node.getValue(k, { quorum: n }))).toBe(expected)
-        }
-        if (new Set(held).size > 1) expect(selectorCalls.length).toBeGreaterThan(0)
+        expect(selectorCalls.some((call) => call.includes('v1') && call.includes('v2'))).toBe(true)
       })
 
       test('getValue with a quorum collects several answers, and accepts fewer when fewer peers exist', async () => {
@@ -338,6 +369,100 @@ export function dhtComplianceTests (name: string, factory: DHTComplianceFactory,
       })
     })
 
+    describe('replacement rule', () => {
+      test('a local refusal rejects RecordConflictError and stores nothing, here or remotely', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('local-refusal')
+        await nodes[0].putValue(k, bytes('v2'))
+        const before = await holders(nodes, k, 'v2')
+        expect(await rejectionName(nodes[0].putValue(k, bytes('v1')))).toBe('RecordConflictError')
+        expect(await holders(nodes, k, 'v1')).toEqual([])
+        expect(await holders(nodes, k, 'v2')).toEqual(before)
+        for (const node of nodes) expect(text(await node.getValue(k, { quorum: n }))).toBe('v2')
+      })
+
+      test('a replacer that keeps the held record refuses even what the selector prefers', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('once', COMPLIANCE_ONCE_NAMESPACE)
+        await nodes[0].putValue(k, bytes('v1'))
+        expect(await rejectionName(nodes[0].putValue(k, bytes('v9')))).toBe('RecordConflictError')
+        expect(text(await nodes[0].getValueFromPeer(nodes[0].peerId, k))).toBe('v1')
+        expect(await holders(nodes, k, 'v9')).toEqual([])
+      })
+
+      test('a replacer that accepts lets a record the selector ranks lower replace the held one', async () => {
+        const dht = await factory.create(policy)
+        await dht.start()
+        const k = key('free', COMPLIANCE_FREE_NAMESPACE)
+        await dht.putValue(k, bytes('v9'))
+        await dht.putValue(k, bytes('v1'))
+        expect(text(await dht.getValueFromPeer(dht.peerId, k))).toBe('v1')
+      })
+
+      test('remote refusals are counted in refusedPeers, not as acceptances', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('remote-refusal')
+        await nodes[1].putValue(k, bytes('v2'))
+        await nodes[0].removeLocal(k, bytes('v2'))
+        const keeping = await holders(nodes, k, 'v2')
+        expect(keeping).toContain(nodes[1].peerId)
+        expect(keeping).not.toContain(nodes[0].peerId)
+        // nodes[0] holds nothing, so it stores v1; every peer that holds v2 keeps it
+        const result = await nodes[0].putValue(k, bytes('v1'))
+        expect(result.refusedPeers).toBeGreaterThanOrEqual(1)
+        expect(result.peers).toHaveLength(result.remotePeers)
+        for (const id of result.peers) expect(keeping).not.toContain(id)
+        expect(result.remotePeers + result.refusedPeers).toBeLessThanOrEqual(n - 1)
+        expect(text(await nodes[0].getValueFromPeer(nodes[0].peerId, k))).toBe('v1')
+        expect(await holders(nodes, k, 'v2')).toEqual(keeping)
+      })
+
+      test('no rollback without a replacer: an older record never replaces a newer one on any node', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('no-rollback')
+        await nodes[0].putValue(k, bytes('v5'))
+        const newer = await holders(nodes, k, 'v5')
+        expect(newer.length).toBeGreaterThanOrEqual(2)
+        for (const node of nodes) {
+          // a refusal locally or on every peer reached; either way no copy of v5 is lost
+          await node.putValue(k, bytes('v3')).catch(() => {})
+        }
+        expect(await holders(nodes, k, 'v5')).toEqual(newer)
+        for (const node of nodes) expect(text(await node.getValue(k, { quorum: n }))).toBe('v5')
+      })
+
+      test('an identical re-put is accepted, locally and by the peers that hold it', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('re-put')
+        const first = await nodes[0].putValue(k, bytes('v1'))
+        expect(first.remotePeers).toBeGreaterThanOrEqual(1)
+        const again = await nodes[0].putValue(k, bytes('v1'))
+        expect(again.refusedPeers).toBe(0)
+        expect(again.remotePeers).toBeGreaterThanOrEqual(1)
+        const once = key('re-put-once', COMPLIANCE_ONCE_NAMESPACE)
+        await nodes[0].putValue(once, bytes('v1'))
+        expect((await nodes[0].putValue(once, bytes('v1'))).refusedPeers).toBe(0)
+      })
+
+      test('removeLocal removes only an exactly matching local copy, never a remote one', async () => {
+        const nodes = await factory.network(n, policy)
+        const k = key('remove-local')
+        const put = await nodes[0].putValue(k, bytes('v1'))
+        expect(put.remotePeers).toBeGreaterThanOrEqual(1)
+        const remote = (await holders(nodes, k, 'v1')).filter((id) => id !== nodes[0].peerId)
+        expect(remote.length).toBeGreaterThanOrEqual(1)
+        expect(await nodes[0].removeLocal(k, bytes('v2'))).toBe(false)
+        expect(await nodes[0].removeLocal(k, bytes('v1-'))).toBe(false)
+        expect(text(await nodes[0].getValueFromPeer(nodes[0].peerId, k))).toBe('v1')
+        expect(await nodes[0].removeLocal(k, bytes('v1'))).toBe(true)
+        expect(await nodes[0].getValueFromPeer(nodes[0].peerId, k)).toBeUndefined()
+        expect(await nodes[0].removeLocal(k, bytes('v1'))).toBe(false)
+        expect(await nodes[0].removeLocal(key('never-put'), bytes('v1'))).toBe(false)
+        // the remote copies are untouched
+        expect((await holders(nodes, k, 'v1')).filter((id) => id !== nodes[0].peerId)).toEqual(remote)
+      })
+    })
+
     describe('getValueFromPeer', () => {
       test('a holder returns its copy, this node returns its local copy, a non-holder returns undefined', async () => {
         const nodes = await factory.network(n, policy)
@@ -357,7 +482,11 @@ export function dhtComplianceTests (name: string, factory: DHTComplianceFactory,
         expect(closest.length).toBeGreaterThanOrEqual(1)
         expect(closest).not.toContain(nodes[0].peerId)
         for (const id of closest) expect(ids.has(id)).toBe(true)
-        expect((await nodes[0].getClosestPeers(key('closest'), { limit: 1 })).length).toBeLessThanOrEqual(1)
+        const one = await nodes[0].getClosestPeers(key('closest'), { limit: 1 })
+        // the network has other peers, so limit 1 must find exactly one of them
+        expect(one).toHaveLength(1)
+        expect(one[0]).not.toBe(nodes[0].peerId)
+        expect(ids.has(one[0])).toBe(true)
       })
 
       test('bootstrap resolves, the node is bootstrapped and reports connected peers', async () => {
@@ -365,9 +494,16 @@ export function dhtComplianceTests (name: string, factory: DHTComplianceFactory,
         await nodes[0].bootstrap()
         expect(nodes[0].isBootstrapped()).toBe(true)
         const connected = nodes[0].getConnectedPeers()
+        const ids = new Set(nodes.map((d) => d.peerId))
         expect(connected.length).toBeGreaterThanOrEqual(1)
         expect(connected.map((p) => p.id)).not.toContain(nodes[0].peerId)
-        for (const p of connected) expect(Array.isArray(p.multiaddrs)).toBe(true)
+        expect(new Set(connected.map((p) => p.id)).size).toBe(connected.length)
+        for (const p of connected) {
+          expect(ids.has(p.id)).toBe(true)
+          // a connected peer is reachable at some address
+          expect(p.multiaddrs.length).toBeGreaterThanOrEqual(1)
+          for (const a of p.multiaddrs) expect(a).toMatch(/^\/.+/)
+        }
       })
     })
 
@@ -377,8 +513,10 @@ export function dhtComplianceTests (name: string, factory: DHTComplianceFactory,
         const k = `chorus-compliance:provide:${++counter}:${Math.random()}`
         await nodes[0].provide(k)
         const found = await nodes[1].findProviders(k)
-        expect(found.map((p) => p.id)).toContain(nodes[0].peerId)
-        for (const p of found) expect(Array.isArray(p.multiaddrs)).toBe(true)
+        // exactly the one provider, once, with an address to reach it at
+        expect(found.map((p) => p.id)).toEqual([nodes[0].peerId])
+        expect(found[0].multiaddrs.length).toBeGreaterThanOrEqual(1)
+        for (const a of found[0].multiaddrs) expect(a).toMatch(/^\/.+/)
       })
 
       test('several providers are found, and limit caps the answer', async () => {
@@ -427,13 +565,19 @@ export function dhtComplianceTests (name: string, factory: DHTComplianceFactory,
 
     describe('stats', () => {
       test('getStats reports peers, keys and uptime', async () => {
+        const before = Date.now()
         const nodes = await factory.network(n, policy)
+        const keysBefore = nodes[0].getStats().totalKeys
         await nodes[0].putValue(key('stats'), bytes('v-s'))
         const stats = nodes[0].getStats()
         expect(stats.totalPeers).toBeGreaterThanOrEqual(1)
+        expect(stats.totalPeers).toBeLessThanOrEqual(n - 1)
         expect(stats.connectedPeers).toBeGreaterThanOrEqual(1)
-        expect(stats.totalKeys).toBeGreaterThanOrEqual(1)
-        expect(stats.uptime).toBeGreaterThanOrEqual(0)
+        expect(stats.totalKeys).toBe(keysBefore + 1)
+        // uptime is time since start: never more than has passed, and it grows
+        expect(stats.uptime).toBeLessThanOrEqual(Date.now() - before + 1)
+        expect(await waitFor(() => nodes[0].getStats().uptime > stats.uptime, 5_000)).toBe(true)
+        expect(nodes[0].getStats().uptime).toBeLessThanOrEqual(Date.now() - before + 1)
 
         const lone = await factory.create(policy)
         expect(lone.getStats().uptime).toBe(0)
