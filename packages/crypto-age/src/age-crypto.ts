@@ -1,4 +1,4 @@
-import { AccessDeniedError, InvalidParametersError } from '@chorus-dht/types'
+import { AccessDeniedError, InvalidParametersError, MissingRecipientError } from '@chorus-dht/types'
 import type { AbortOptions, AgeKeyKind, AgeKeyPair, ComponentLogger, CryptoProvider, Logger, RoleRegistry } from '@chorus-dht/types'
 import { defaultLogger } from '@libp2p/logger'
 import { DEFAULT_OPERATION_TIMEOUT, DEFAULT_REQUIRE_ALL_RECIPIENTS } from './constants.js'
@@ -86,7 +86,7 @@ class DefaultAgeCrypto implements AgeCrypto {
 
   private recipientOf (role: string): Recipient {
     const r = this.recipientString(role)
-    if (r === undefined) throw new InvalidParametersError(`no recipient is configured for role ${role}`)
+    if (r === undefined) throw new MissingRecipientError(`no recipient is known for role ${role}`, { role })
     return parseRecipient(r, `recipient of role ${role}`)
   }
 
@@ -144,6 +144,10 @@ class DefaultAgeCrypto implements AgeCrypto {
   async reencrypt (ciphertext: Uint8Array, roles: string[], options?: AbortOptions): Promise<Uint8Array> {
     const plaintext = await this.decrypt(ciphertext, options)
     return await this.encryptForMultipleRoles(plaintext, roles, options)
+  }
+
+  hasRecipient (role: string): boolean {
+    return typeof role === 'string' && this.roles.has(role) && this.recipientString(role) !== undefined
   }
 
   canDecryptContent (role: string): boolean {

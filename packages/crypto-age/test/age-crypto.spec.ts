@@ -99,7 +99,7 @@ describe('AgeCrypto', () => {
     await expect(crypto.encryptUCXLContent(new Uint8Array(1), 'intruder')).rejects.toMatchObject({ name: 'InvalidParametersError' })
     const bad = createAgeCrypto({ roles, keys: { recipients: { admin: 'age1nope' } } })
     await expect(bad.encryptForRole(new Uint8Array(1), 'admin')).rejects.toThrow(/recipient of role admin "age1nope" is not a valid X25519 recipient/)
-    await expect(bad.encryptForRole(new Uint8Array(1), 'observer')).rejects.toThrow('no recipient is configured for role observer')
+    await expect(bad.encryptForRole(new Uint8Array(1), 'observer')).rejects.toThrow('no recipient is known for role observer')
   })
 
   it('skips readers without a recipient unless requireAllRecipients is set', async () => {
@@ -109,7 +109,7 @@ describe('AgeCrypto', () => {
     const sealed = await lax.encryptUCXLContent(enc.encode('x'), 'backend_developer')
     expect(await lax.decrypt(sealed)).toEqual(enc.encode('x'))
     const strict = createAgeCrypto({ roles, keys }, { requireAllRecipients: true })
-    await expect(strict.encryptUCXLContent(enc.encode('x'), 'backend_developer')).rejects.toThrow(/no recipient is configured for role admin/)
+    await expect(strict.encryptUCXLContent(enc.encode('x'), 'backend_developer')).rejects.toThrow(/no recipient is known for role admin/)
   })
 
   it('re-encrypts to the current keys', async () => {

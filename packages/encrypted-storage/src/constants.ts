@@ -17,7 +17,7 @@ export const DEFAULT_TIMEOUT = 30_000
 /** How far in the future a record's timestamp may be, ms. */
 export const DEFAULT_MAX_CLOCK_SKEW = 5 * 60_000
 /** Re-publications of a store whose version lost before giving up. */
-export const DEFAULT_MAX_REPUBLISH_ATTEMPTS = 5
+export const DEFAULT_MAX_REPUBLISH_ATTEMPTS = 8
 /** How long this node re-checks its own writes for lost version races, ms. */
 export const DEFAULT_CONFLICT_WINDOW = 10 * 60_000
 /** Most own writes remembered for conflict checks. */
@@ -32,6 +32,8 @@ export const DEFAULT_HISTORY_CONCURRENCY = 8
 export const DEFAULT_HISTORY_LIMIT = 1000
 /** Datastore prefix of the local content index. */
 export const DEFAULT_INDEX_PREFIX = '/chorus-dht/encrypted-storage/index'
+/** Datastore prefix of the write ledger: own writes not yet acknowledged or still re-checked, and the log of own versions. */
+export const DEFAULT_LEDGER_PREFIX = '/chorus-dht/encrypted-storage/ledger'
 /** Number of entries `listContentByRole` and `searchContent` return when no limit is given. */
 export const DEFAULT_SEARCH_LIMIT = 100
 

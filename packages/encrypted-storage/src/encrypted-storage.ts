@@ -6,6 +6,7 @@ import {
   versionKey,
   withTemporal
 } from '@chorus-dht/ucxl'
+import { TypedEventEmitter } from 'main-event'
 import { ContentCache } from './cache.js'
 import { ContentIndex } from './content-index.js'
 import {
@@ -19,6 +20,7 @@ import {
   DEFAULT_HISTORY_CONCURRENCY,
   DEFAULT_HISTORY_LIMIT,
   DEFAULT_INDEX_PREFIX,
+  DEFAULT_LEDGER_PREFIX,
   DEFAULT_MAX_CLOCK_SKEW,
   DEFAULT_MAX_RECORD_SIZE,
   DEFAULT_MAX_REPUBLISH_ATTEMPTS,
@@ -34,13 +36,16 @@ import {
   IntegrityError,
   InvalidParametersError,
   NotFoundError,
+  MissingRecipientError,
+  RecordConflictError,
   RecordTooLargeError,
   TimeoutError,
   VersionConflictError
 } from './errors.js'
+import { KeyedLock, WriteLedger } from './write-ledger.js'
 import { compareRecords, encodeRecord, envelopeOverhead, recordSigningBytes, sha256Hex, verifyRecord } from './record.js'
 import type { DecodedRecord, RecordKind, RecordValidatorInit } from './record.js'
-import type { ConflictReport, EncryptedStorage, EncryptedStorageComponents, EncryptedStorageInit } from './index.js'
+import type { ConflictReport, EncryptedStorage, EncryptedStorageComponents, EncryptedStorageEvents, EncryptedStorageInit, OwnRecord, PublishedEventDetail } from './index.js'
 import type {
   AbortOptions,
   AuditEntry,
@@ -70,17 +75,20 @@ interface FetchedRecord extends DecodedRecord {
   value: Uint8Array
 }
 
-interface OwnWrite {
-  metadata: UCXLMetadata
-  ciphertext: Uint8Array
-  content: Uint8Array
-  at: number
+/** Pauses `ms`, or rejects when `signal` aborts; leaves no timer behind. */
+async function pause (ms: number, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted()
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => { clearTimeout(timer); reject(signal.reason) }
+    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
 }
 
 /**
  * The UCXL content store: see {@link EncryptedStorage}.
  */
-export class DefaultEncryptedStorage implements EncryptedStorage {
+export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageEvents> implements EncryptedStorage {
   private readonly components: EncryptedStorageComponents
   private readonly log: Logger
   private readonly clock: Clock
@@ -100,7 +108,10 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
   private readonly historyLimit: number
   private readonly repairPeers: number
   private readonly cacheCleanupInterval: number
-  private readonly ownWrites: OwnWrite[] = []
+  private readonly ledger: WriteLedger
+  private readonly lock = new KeyedLock()
+  /** Ledger ids of stores running in this process (not to be resumed as leftovers). */
+  private readonly inFlight = new Set<string>()
   private cleanupTimer?: ReturnType<typeof setInterval>
   private reconcileTimer?: ReturnType<typeof setTimeout>
   private controller?: AbortController
@@ -119,6 +130,7 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
   }
 
   constructor (components: EncryptedStorageComponents, init: EncryptedStorageInit = {}) {
+    super()
     this.components = components
     this.log = components.logger?.forComponent('chorus-dht:encrypted-storage') ?? noopLogger
     this.clock = components.clock ?? { now: () => Date.now() }
@@ -147,6 +159,7 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
       now: () => this.clock.now()
     })
     this.index = new ContentIndex(components.datastore, init.indexPrefix ?? DEFAULT_INDEX_PREFIX)
+    this.ledger = new WriteLedger(components.datastore, init.ledgerPrefix ?? DEFAULT_LEDGER_PREFIX)
   }
 
   get nodeId (): string {
@@ -161,6 +174,12 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
     this.controller = new AbortController()
     this.startCacheCleanup(this.cacheCleanupInterval)
     if (this.reconcileInterval > 0) this.scheduleReconcile()
+    const signal = this.controller.signal
+    // stores a killed process accepted but never acknowledged
+    void this.resumePending({ signal })
+      .catch(err => {
+        if (!signal.aborted) this.log.error('could not finish pending writes - %e', err)
+      })
   }
 
   stop (): void {
@@ -290,13 +309,41 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
 
   // --- store ---------------------------------------------------------------
 
+  /**
+   * The roles new content is encrypted for: every role that may read the
+   * creator's content, or the caller's explicit set (which must include the
+   * creator and name only roles that may read it). Each must have a known
+   * recipient: a role without one is a `MissingRecipientError` naming it,
+   * never a silently missing stanza.
+   */
+  private readers (creatorRole: string, explicit?: string[]): string[] {
+    const { roles, crypto } = this.components
+    let readers: string[]
+    if (explicit == null) {
+      readers = [...new Set(roles.recipientsFor(creatorRole))]
+      if (!readers.includes(creatorRole)) readers.unshift(creatorRole)
+    } else {
+      if (!Array.isArray(explicit) || explicit.some(r => typeof r !== 'string')) throw new InvalidParametersError('readers must be a list of role names')
+      readers = [...new Set([creatorRole, ...explicit])]
+      for (const r of readers) {
+        if (!roles.has(r)) throw new InvalidParametersError(`unknown reader role ${r}`)
+        if (!roles.canDecrypt(r, creatorRole)) throw new AccessDeniedError(`role ${r} may not read content created by ${creatorRole}`)
+      }
+    }
+    for (const r of readers) {
+      if (!crypto.hasRecipient(r)) throw new MissingRecipientError(`no recipient is known for role ${r}, which may read content of ${creatorRole}: publish or import its recipient, or pass a smaller readers set`, { role: r })
+    }
+    return readers
+  }
+
   async storeUCXLContent (address: string, content: Uint8Array, creatorRole: string, contentType: string, options?: StoreOptions): Promise<UCXLMetadata> {
     const started = performance.now()
     const signal = this.signal(options)
     let logical: string | undefined
     try {
       const target = this.address(address)
-      logical = target.logical
+      const at = target.logical
+      logical = at
       if (target.parsed.temporal_segment.type !== 'latest') {
         throw new InvalidUcxlAddressError('temporal_segment', 'a store writes a new version of the address: use *^ or no temporal segment', address)
       }
@@ -311,7 +358,7 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
       if (!roles.canStore(creatorRole)) {
         throw new AccessDeniedError(`role ${creatorRole} (authority ${roles.get(creatorRole)?.authority}) may not store`)
       }
-      const encryptedFor = [...roles.recipientsFor(creatorRole)]
+      const encryptedFor = this.readers(creatorRole, options?.readers)
       const base: UCXLMetadata = {
         address: logical,
         creatorRole,
@@ -330,12 +377,27 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
         throw new RecordTooLargeError(`content of ${content.byteLength} bytes exceeds the limit of ${Math.max(0, limit)} bytes for this address and role (maxRecordSize ${this.maxRecordSize} minus envelope and encryption overhead)`, { size: content.byteLength, limit: Math.max(0, limit) })
       }
       this.check(signal)
-      const ciphertext = await crypto.encryptUCXLContent(content, creatorRole, { signal })
+      // exactly the roles the metadata names get a stanza
+      const ciphertext = await crypto.encryptForMultipleRoles(content, encryptedFor, { signal })
       this.metrics.encryptionOps++
       base.hash = sha256Hex(ciphertext)
-      const metadata = await this.publish(logical, base, ciphertext, content, signal)
+      // durable before anything goes out: a process killed from here on
+      // leaves a pending write that the next start() finishes
+      const id = this.ledger.newId(this.clock.now())
+      this.inFlight.add(id)
+      let metadata: UCXLMetadata
+      try {
+        await this.ledger.put({ id, state: 'pending', metadata: base, ciphertext, at: this.clock.now() }, { signal })
+        metadata = await this.lock.run(at, async () => this.publish(id, at, base, ciphertext, signal), signal)
+          .catch(async (err) => {
+            // not acknowledged: the caller is told, nothing is left to finish
+            await this.ledger.delete(id).catch(e => { this.log.error('could not drop failed write %s - %e', id, e) })
+            throw err
+          })
+      } finally {
+        this.inFlight.delete(id)
+      }
       this.cacheContent(content, metadata, logical, this.versionAddress(logical, metadata.version))
-      await this.index.put(metadata, { signal })
       this.metrics.storedItems++
       this.metrics.storeTimeTotal += performance.now() - started
       this.metrics.lastUpdate = this.clock.now()
@@ -360,55 +422,138 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
   }
 
   /**
-   * Writes the version record, confirms it won its key, then moves the head.
-   * A lost version is re-published as the next free version.
+   * The claim protocol (see the README, *Writes that hold*). Runs under the
+   * address's lock. Puts the version record `*~N` (locally first: a node
+   * that holds another writer's `*~N` refuses it at once), needs every
+   * answering closest peer to accept it (a refusal means a peer keeps
+   * another record for the key: the claim is checked, and if another record
+   * won, this node withdraws its own local copy and claims the next
+   * number), optionally reads it back, then moves the head. The ack is
+   * written to the ledger before this resolves.
    */
-  private async publish (logical: string, base: UCXLMetadata, ciphertext: Uint8Array, content: Uint8Array, signal: AbortSignal, firstVersion?: number): Promise<UCXLMetadata> {
+  private async publish (id: string, logical: string, base: UCXLMetadata, ciphertext: Uint8Array, signal: AbortSignal, firstVersion?: number): Promise<UCXLMetadata> {
+    const { dht } = this.components
     let version = firstVersion ?? await this.nextVersion(logical, signal)
     for (let attempt = 0; attempt <= this.maxRepublishAttempts; attempt++) {
       this.check(signal)
+      if (attempt > 0) {
+        // two writers that lost to each other must not retry in lockstep
+        await pause(Math.floor(Math.random() * 20 * attempt) + 5, signal)
+      }
       const metadata: UCXLMetadata = { ...base, version, timestamp: this.clock.now(), dhtPeers: [] }
       const vKey = versionKey(logical, version)
       const versionRecord = await this.sign('version', vKey, metadata, ciphertext)
-      const put = await this.put(vKey, versionRecord, signal)
-      if (this.confirmWrites) {
-        const winner = await this.fetch(vKey, logical, this.headQuorum, signal)
-        if (!isSameWrite(winner.metadata, metadata)) {
-          // our copies on the closest peers would keep the version ambiguous: overwrite them with the winner
-          await this.components.dht.putValue(vKey, winner.value, { signal }).catch(err => {
-            this.log('could not repair %s - %s', vKey, err.message)
-          })
-          const head = await this.fetchHead(logical, signal)
-          const next = Math.max(version, head?.metadata.version ?? 0) + 1
-          this.log('version %d of %s went to %s; re-publishing as version %d', version, logical, winner.metadata.signer, next)
-          version = next
-          continue
+      let lost: FetchedRecord | undefined
+      let put: PutResult | undefined
+      try {
+        put = await dht.putValue(vKey, versionRecord, { signal })
+      } catch (err: any) {
+        if (err.name !== RecordConflictError.name) throw err
+        lost = await this.winnerOf(vKey, logical, signal)
+        this.log('version %d of %s is held locally by another record (%s)', version, logical, lost?.metadata.signer ?? 'unknown')
+      }
+      if (put != null && put.refusedPeers > 0) {
+        // a refusal is either a peer keeping another record (we lost) or a
+        // peer refusing ours for its own reasons: ask the network which
+        const winner = await this.winnerOf(vKey, logical, signal)
+        if (winner != null && !isSameWrite(winner.metadata, metadata)) lost = winner
+      }
+      if (lost == null && put != null) {
+        const shortfall = this.shortfall(vKey, put)
+        if (shortfall != null) {
+          await this.withdraw(vKey, versionRecord, signal)
+          throw shortfall
         }
+        if (this.confirmWrites && put.remotePeers > 0) {
+          const winner = await this.winnerOf(vKey, logical, signal)
+          if (winner != null && !isSameWrite(winner.metadata, metadata)) lost = winner
+        }
+      }
+      if (lost != null || put == null) {
+        await this.withdraw(vKey, versionRecord, signal)
+        if (lost != null) {
+          // peers holding our copy keep the version ambiguous: give them the winner
+          await dht.putValue(vKey, lost.value, { signal }).catch(err => {
+            this.check(signal)
+            this.log('could not repair %s - %e', vKey, err)
+          })
+        }
+        const head = await this.fetchHead(logical, signal).catch(() => undefined)
+        const next = Math.max(version, head?.metadata.version ?? 0) + 1
+        this.log('version %d of %s went to %s; claiming version %d', version, logical, lost?.metadata.signer ?? 'another writer', next)
+        version = next
+        continue
       }
       const hKey = headKey(logical)
       const headRecord = await this.sign('head', hKey, metadata, ciphertext)
       // only now, with the version record in place, may the head name it
-      await this.put(hKey, headRecord, signal)
+      try {
+        await this.put(hKey, headRecord, signal)
+      } catch (err: any) {
+        // a newer head is already held here: this version stands, the head moved past it
+        if (err.name !== RecordConflictError.name) throw err
+      }
       const stored = { ...metadata, dhtPeers: [...put.peers] }
-      this.remember({ metadata: stored, ciphertext, content, at: this.clock.now() })
+      await this.ledger.put({ id, state: 'acked', metadata: stored, ciphertext, at: this.clock.now() }, { signal })
+      await this.ledger.logVersion(stored, { signal })
+      await this.index.put(stored, { signal })
+      this.emitPublished(stored)
       return stored
     }
     throw new VersionConflictError(`could not claim a version of ${logical} after ${this.maxRepublishAttempts + 1} attempts`, { version })
   }
 
+  /** The record the network holds for an immutable version key (undefined when none). */
+  private async winnerOf (key: string, logical: string, signal: AbortSignal): Promise<FetchedRecord | undefined> {
+    try {
+      return await this.fetch(key, logical, this.headQuorum, signal)
+    } catch (err: any) {
+      if (err.name === NotFoundError.name) return undefined
+      throw err
+    }
+  }
+
+  /** Removes this node's own local copy of a claim that did not win (so it cannot be served). */
+  private async withdraw (key: string, value: Uint8Array, signal: AbortSignal): Promise<void> {
+    try {
+      await this.components.dht.removeLocal(key, value, { signal })
+    } catch (err) {
+      this.check(signal)
+      this.log('could not withdraw the local copy of %s - %e', key, err)
+    }
+  }
+
   /**
    * Puts a record on all the closest peers the DHT finds (no early exit, so
    * the record is as widely replicated as the DHT allows) and requires
-   * `replicationFactor` of them to accept it, or every known peer when fewer
-   * exist (a lone node stores locally).
+   * `replicationFactor` of them to accept it, or every peer that answered
+   * when fewer did (peers that cannot be reached are not waited for; a lone
+   * node stores locally).
    */
   private async put (key: string, value: Uint8Array, signal: AbortSignal): Promise<PutResult> {
     const result = await this.components.dht.putValue(key, value, { signal })
-    const required = Math.min(this.replicationFactor, this.components.dht.getStats().totalPeers)
-    if (result.remotePeers < required) {
-      throw new BackendUnavailableError(`only ${result.remotePeers} of the ${required} required peers accepted the record ${key}`)
-    }
+    // a head refused by peers holding a newer head is fine: it moved past us
+    const shortfall = this.shortfall(key, result)
+    if (shortfall != null && result.refusedPeers === 0) throw shortfall
     return result
+  }
+
+  /**
+   * Why a put falls short of the write quorum, if it does. The quorum is
+   * taken from live peers: every peer that answered must accept, except
+   * refusals already examined by the caller (a peer refusing for its own
+   * reasons, not because it holds a better record), of which at least one
+   * acceptance must remain; peers that cannot be reached do not count (the
+   * DHT drops them); and a DHT that knows peers must hear from one.
+   */
+  private shortfall (key: string, result: PutResult): BackendUnavailableError | undefined {
+    const answered = result.remotePeers + result.refusedPeers
+    if (answered === 0) {
+      const known = this.components.dht.getStats().totalPeers
+      return known > 0 ? new BackendUnavailableError(`none of the ${known} known peers answered the put of ${key}`) : undefined
+    }
+    if (result.refusedPeers === 0 || result.remotePeers > 0) return undefined
+    return new BackendUnavailableError(`all ${result.refusedPeers} peers that answered refused the record ${key}`)
   }
 
   private async nextVersion (logical: string, signal: AbortSignal): Promise<number> {
@@ -424,13 +569,8 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
       this.log('head of %s unavailable (%s); numbering the new version from the local index', logical, err.message)
     }
     const indexed = await this.index.get(logical, { signal })
-    return Math.max(head?.metadata.version ?? 0, indexed?.version ?? 0) + 1
-  }
-
-  private remember (write: OwnWrite): void {
-    if (this.conflictMaxWrites === 0 || this.conflictWindow === 0) return
-    this.ownWrites.push(write)
-    while (this.ownWrites.length > this.conflictMaxWrites) this.ownWrites.shift()
+    const own = await this.ledger.latestOwnVersion(logical, { signal })
+    return Math.max(head?.metadata.version ?? 0, indexed?.version ?? 0, own) + 1
   }
 
   /**
@@ -479,46 +619,97 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
     return run
   }
 
+  /**
+   * Checks this node's acknowledged writes of the last `conflictWindow`
+   * (from the ledger, so also those of a previous process): a version whose
+   * key another writer won is re-published as a later version, reported and
+   * audited as `conflict`. Pending writes left by a killed process are
+   * finished first.
+   */
   private async reconcileOnce (options?: AbortOptions): Promise<ConflictReport[]> {
     const signal = this.signal(options)
+    await this.resumePending({ signal })
     const reports: ConflictReport[] = []
     const now = this.clock.now()
-    const writes = this.ownWrites.splice(0)
-    const keep: OwnWrite[] = []
+    const acked = (await this.ledger.all({ signal })).filter(e => e.state === 'acked')
     const addresses = new Set<string>()
-    try {
-      while (writes.length > 0) {
-        const write = writes.shift()!
-        if (now - write.at > this.conflictWindow) continue
-        const { metadata } = write
-        const vKey = versionKey(metadata.address, metadata.version)
-        const winner = await this.repairKey(vKey, metadata.address, signal)
-        addresses.add(metadata.address)
-        if (winner != null && isSameWrite(winner.metadata, metadata)) {
-          keep.push(write)
-          continue
-        }
-        const head = await this.fetchHead(metadata.address, signal)
-        const next = Math.max(metadata.version, head?.metadata.version ?? 0) + 1
-        this.log('version %d of %s lost to %s; re-publishing as version %d', metadata.version, metadata.address, winner?.metadata.signer, next)
-        this.invalidate(metadata.address)
-        const republished = await this.publish(metadata.address, metadata, write.ciphertext, write.content, signal, next)
-        this.cacheContent(write.content, republished, metadata.address, this.versionAddress(metadata.address, republished.version))
-        await this.index.put(republished, { signal })
-        reports.push({ lost: metadata, republished })
+    for (const [i, entry] of acked.entries()) {
+      if (now - entry.at > this.conflictWindow || acked.length - i > this.conflictMaxWrites) {
+        await this.ledger.delete(entry.id, { signal })
+        continue
       }
-      // a head put that landed late may have replaced a newer head on some peers
-      for (const address of addresses) {
-        this.check(signal)
-        await this.repairKey(headKey(address), address, signal)
-      }
-    } catch (err) {
-      // put back what was not checked yet, so the next run retries it
-      this.ownWrites.unshift(...keep, ...writes)
-      throw err
+      const { metadata } = entry
+      const vKey = versionKey(metadata.address, metadata.version)
+      const winner = await this.repairKey(vKey, metadata.address, signal)
+      addresses.add(metadata.address)
+      if (winner != null && isSameWrite(winner.metadata, metadata)) continue
+      this.invalidate(metadata.address)
+      const head = await this.fetchHead(metadata.address, signal)
+      const next = Math.max(metadata.version, head?.metadata.version ?? 0) + 1
+      this.log('version %d of %s lost to %s; re-publishing as version %d', metadata.version, metadata.address, winner?.metadata.signer, next)
+      const republished = await this.lock.run(metadata.address, async () => this.publish(entry.id, metadata.address, metadata, entry.ciphertext, signal, next), signal)
+      reports.push({ lost: metadata, republished })
+      await this.audit('conflict', {
+        address: metadata.address,
+        role: metadata.creatorRole,
+        contentType: metadata.contentType,
+        size: metadata.size,
+        success: true,
+        error: `version ${metadata.version} went to ${winner?.metadata.signer ?? 'another writer'}; re-published as version ${republished.version}`
+      })
     }
-    this.ownWrites.unshift(...keep)
+    // a head put that landed late may have replaced a newer head on some peers
+    for (const address of addresses) {
+      this.check(signal)
+      await this.repairKey(headKey(address), address, signal)
+    }
     return reports
+  }
+
+  /**
+   * Finishes the stores a previous process accepted but did not acknowledge
+   * (it was killed mid-store): each is published as a new version, indexed
+   * and tracked. Runs at `start()` and before every reconcile.
+   */
+  private async resumePending (options: { signal: AbortSignal }): Promise<number> {
+    let finished = 0
+    for (const entry of await this.ledger.all(options)) {
+      if (entry.state !== 'pending' || this.inFlight.has(entry.id)) continue
+      const { signal } = options
+      this.inFlight.add(entry.id)
+      try {
+        const metadata = await this.lock.run(entry.metadata.address, async () => this.publish(entry.id, entry.metadata.address, entry.metadata, entry.ciphertext, signal), signal)
+        finished++
+        this.log('finished a pending store of %s as version %d', metadata.address, metadata.version)
+        await this.audit('store', { address: metadata.address, role: metadata.creatorRole, contentType: metadata.contentType, size: metadata.size, success: true })
+      } catch (err) {
+        if (signal.aborted) throw err
+        this.log.error('could not finish a pending store of %s (kept for the next try) - %e', entry.metadata.address, err)
+      } finally {
+        this.inFlight.delete(entry.id)
+      }
+    }
+    return finished
+  }
+
+  /** Every version this node acknowledged (from the datastore), with the keys replication should track. */
+  async * ownRecords (options?: AbortOptions): AsyncGenerator<OwnRecord> {
+    const heads = new Set<string>()
+    for await (const v of this.ledger.ownVersions(options)) {
+      yield { key: versionKey(v.address, v.version), address: v.address, version: v.version, size: v.size, kind: 'version' }
+      if (!heads.has(v.address)) {
+        heads.add(v.address)
+        yield { key: headKey(v.address), address: v.address, version: v.version, size: v.size, kind: 'head' }
+      }
+    }
+  }
+
+  private emitPublished (metadata: UCXLMetadata): void {
+    const records: OwnRecord[] = [
+      { key: versionKey(metadata.address, metadata.version), address: metadata.address, version: metadata.version, size: metadata.size, kind: 'version' },
+      { key: headKey(metadata.address), address: metadata.address, version: metadata.version, size: metadata.size, kind: 'head' }
+    ]
+    this.safeDispatchEvent<PublishedEventDetail>('published', { detail: { metadata: copy(metadata), records } })
   }
 
   // --- retrieve ------------------------------------------------------------
@@ -544,7 +735,9 @@ export class DefaultEncryptedStorage implements EncryptedStorage {
       const cacheKey = target.parsed.raw
       if (options?.noCache !== true) {
         const hit = this.cache.get(cacheKey)
-        if (hit != null) {
+        // the cache answers a reader only as decryption would: the role may
+        // read the content, its stanza is in it, and this node holds its identity
+        if (hit != null && (reader === undefined || (hit.metadata.encryptedFor.includes(reader) && this.components.crypto.canDecryptContent(reader)))) {
           metadata = hit.metadata
           this.mayRead(reader, hit.metadata)
           this.metrics.cacheHits++

@@ -8,7 +8,9 @@ export {
   RecordTooLargeError,
   TimeoutError,
   AbortError,
-  BackendUnavailableError
+  BackendUnavailableError,
+  RecordConflictError,
+  MissingRecipientError
 } from '@chorus-dht/types'
 
 /**

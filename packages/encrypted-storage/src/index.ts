@@ -38,6 +38,7 @@ import type {
   UCXLStorage
 } from '@chorus-dht/types'
 import type { Datastore } from 'interface-datastore'
+import type { TypedEventTarget } from 'main-event'
 
 export * from './constants.js'
 export * from './errors.js'
@@ -47,6 +48,7 @@ export {
   decodeRecord,
   encodeRecord,
   expectedKey,
+  recordReplacer,
   recordSelector,
   recordSigningBytes,
   recordValidator,
@@ -66,13 +68,42 @@ export interface ConflictReport {
   republished: UCXLMetadata
 }
 
+/** A record this node wrote that replication should keep replicated. */
+export interface OwnRecord {
+  /** The DHT key. */
+  key: string
+  kind: 'version' | 'head'
+  /** The logical address (temporal `*^`). */
+  address: string
+  version: number
+  /** Plaintext size, bytes. */
+  size: number
+}
+
+/** The detail of the `published` event: a version this node acknowledged, and its records. */
+export interface PublishedEventDetail {
+  metadata: UCXLMetadata
+  records: OwnRecord[]
+}
+
+/** Events of {@link EncryptedStorage}. */
+export interface EncryptedStorageEvents {
+  /** A version was acknowledged: by a store, a resumed pending store, or a re-publication by `reconcile()`. */
+  published: CustomEvent<PublishedEventDetail>
+}
+
 /**
  * The UCXL content store: {@link UCXLStorage} plus version conflict
  * reconciliation, local forgetting and a lifecycle for the cache cleanup
  * and reconcile loops. Every method works whether or not the service is
  * started; `start()` only starts the background loops.
  */
-export interface EncryptedStorage extends UCXLStorage, Startable {
+export interface EncryptedStorage extends UCXLStorage, Startable, TypedEventTarget<EncryptedStorageEvents> {
+  /**
+   * Every version this node acknowledged, from the datastore (so also after
+   * a restart), with its head: the keys replication should track.
+   */
+  ownRecords(options?: AbortOptions): AsyncGenerator<OwnRecord>
   /**
    * Re-checks this node's own writes of the last `conflictWindow` ms and
    * re-publishes, as a later version, each one whose version key another
@@ -128,9 +159,9 @@ export interface EncryptedStorageInit {
   /** Valid answers collected before the selector chooses a head (fewer when fewer peers exist). @default 3 */
   headQuorum?: number
   /**
-   * Written into metadata. Each put goes to all the closest peers the DHT
-   * finds and needs this many of them (or every known peer, when fewer
-   * exist) to accept it, else `BackendUnavailableError`.
+   * Written into metadata: the replica count replication keeps. A put goes
+   * to all the closest peers the DHT finds and needs the live ones to accept
+   * it (see the README, *Writes that hold*).
    * @default 3
    */
   replicationFactor?: number
@@ -138,11 +169,11 @@ export interface EncryptedStorageInit {
   timeout?: number
   /** Read each version record back (with `headQuorum`) before moving the head, re-publishing a lost version at once. @default true */
   confirmWrites?: boolean
-  /** Re-publications of a lost version within one store before `VersionConflictError`. @default 5 */
+  /** Re-publications of a lost version within one store before `VersionConflictError`. @default 8 */
   maxRepublishAttempts?: number
   /** How long own writes are re-checked by `reconcile`, ms. @default 600000 (10 min) */
   conflictWindow?: number
-  /** Most own writes remembered for `reconcile` (their ciphertext and plaintext are kept in memory). @default 100 */
+  /** Most acknowledged own writes kept (with their ciphertext, in the datastore) for `reconcile`. @default 100 */
   conflictMaxWrites?: number
   /** Closest peers `reconcile` asks directly for their copy of each record it checks. @default 8 */
   repairPeers?: number
@@ -154,6 +185,8 @@ export interface EncryptedStorageInit {
   historyLimit?: number
   /** Datastore key prefix of the content index. @default '/chorus-dht/encrypted-storage/index' */
   indexPrefix?: string
+  /** Datastore key prefix of the write ledger (pending and recent own writes, the log of own versions). @default '/chorus-dht/encrypted-storage/ledger' */
+  ledgerPrefix?: string
 }
 
 /**

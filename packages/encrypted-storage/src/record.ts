@@ -15,7 +15,7 @@ import {
   RECORD_SIGNING_DOMAIN,
   UCXL_KEY_PREFIX
 } from './constants.js'
-import type { Clock, RecordPolicy, RecordSelector, RecordSigner, RecordValidator, UCXLMetadata } from '@chorus-dht/types'
+import type { Clock, RecordPolicy, RecordReplacer, RecordSelector, RecordSigner, RecordValidator, UCXLMetadata } from '@chorus-dht/types'
 
 /**
  * Which of the two records of an address a record is: the immutable record
@@ -395,8 +395,34 @@ export const recordSelector: RecordSelector = (_key, values) => {
 }
 
 /**
- * The record policy every chorus node installs: the validator and the
- * selector for the `CHORUS` namespace.
+ * The replacement rule for `/CHORUS/ucxl/…` keys, enforced where a node
+ * accepts a record (its own put, and PUTs from the wire): a valid incoming
+ * record replaces the one held only when {@link compareRecords} ranks it
+ * better. So a node holding head version N refuses any head below N (a
+ * replayed older head is refused, never rolled back to), and a node holding
+ * a version record keeps the selector's winner: every holder converges on
+ * the same record for each key. A held value that does not decode is
+ * replaced.
+ */
+export const recordReplacer: RecordReplacer = (_key, held, incoming) => {
+  let heldRecord: ChorusRecord
+  try {
+    heldRecord = decodeRecord(held)
+  } catch {
+    return true
+  }
+  let incomingRecord: ChorusRecord
+  try {
+    incomingRecord = decodeRecord(incoming)
+  } catch {
+    return false
+  }
+  return compareRecords(incomingRecord, heldRecord) < 0
+}
+
+/**
+ * The record policy every chorus node installs: the validator, the
+ * selector and the replacement rule for the `CHORUS` namespace.
  *
  * @example
  * ```ts
@@ -404,10 +430,11 @@ export const recordSelector: RecordSelector = (_key, values) => {
  * // pass `policy` to dht-core (or any DHT that takes a RecordPolicy)
  * ```
  */
-export function chorusRecordPolicy (init: RecordValidatorInit = {}): Required<Pick<RecordPolicy, 'validators' | 'selectors'>> {
+export function chorusRecordPolicy (init: RecordValidatorInit = {}): Required<Pick<RecordPolicy, 'validators' | 'selectors' | 'replacers'>> {
   return {
     validators: { [RECORD_NAMESPACE]: recordValidator(init) },
-    selectors: { [RECORD_NAMESPACE]: recordSelector }
+    selectors: { [RECORD_NAMESPACE]: recordSelector },
+    replacers: { [RECORD_NAMESPACE]: recordReplacer }
   }
 }
 

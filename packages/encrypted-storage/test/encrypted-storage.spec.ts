@@ -108,7 +108,9 @@ describe('store and retrieve', () => {
     await dht.start()
     const crypto = await cryptoFor(['backend_developer'])
     let encryptions = 0
-    const spy = { ...crypto, encryptUCXLContent: async (...args: Parameters<typeof crypto.encryptUCXLContent>) => { encryptions++; return crypto.encryptUCXLContent(...args) } }
+    const spy = Object.create(crypto, {
+      encryptForMultipleRoles: { value: async (...args: Parameters<typeof crypto.encryptForMultipleRoles>) => { encryptions++; return crypto.encryptForMultipleRoles(...args) } }
+    })
     const storage = createEncryptedStorage({ dht, crypto: spy, roles, signer, datastore: new MemoryDatastore() }, { maxRecordSize: 4096 })
     await expect(storage.storeUCXLContent(ADDR, new Uint8Array(4096), 'backend_developer', 'text/plain'))
       .rejects.toThrow(errorNamed('RecordTooLargeError', { limit: expect.any(Number) }))
@@ -346,8 +348,8 @@ describe('tampered records', () => {
   it('rejects a tampered record from a DHT that does not validate, never caches it and drops the cached copy', async () => {
     const signer = await newSigner()
     const network = createMockNetwork()
-    // a DHT without the chorus validator accepts anything
-    const naive = mockDHT({ peerId: signer.peerId, validators: { CHORUS: () => {} }, selectors: { CHORUS: () => 0 } })({ network })
+    // a DHT without the chorus validator and replacement rule accepts anything
+    const naive = mockDHT({ peerId: signer.peerId, validators: { CHORUS: () => {} }, selectors: { CHORUS: () => 0 }, replacers: { CHORUS: () => true } })({ network })
     await naive.start()
     const crypto = await cryptoFor(['backend_developer'])
     const storage = createEncryptedStorage({ dht: naive, crypto, roles, signer, datastore: new MemoryDatastore() })

@@ -1,5 +1,9 @@
-/** The operations the storage layer audits. */
-export type AuditOperation = 'store' | 'retrieve' | 'announce' | 'delete'
+/**
+ * The operations the storage layer audits. `conflict`: an acknowledged own
+ * write was found to have lost its version to another writer and was
+ * re-published as a later version (the entry's `error` names both).
+ */
+export type AuditOperation = 'store' | 'retrieve' | 'announce' | 'delete' | 'conflict'
 
 /** One audit record. */
 export interface AuditEntry {

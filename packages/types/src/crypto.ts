@@ -38,6 +38,12 @@ export interface CryptoProvider {
    * Throws `AccessDeniedError` when none matches.
    */
   decrypt(ciphertext: Uint8Array, options?: AbortOptions): Promise<Uint8Array>
+  /**
+   * Whether this provider knows the current recipient of `role` (from its
+   * configuration, a role directory, or a held identity), so content can be
+   * encrypted for it.
+   */
+  hasRecipient(role: string): boolean
   /** Whether this provider holds an identity for `role`. */
   canDecryptContent(role: string): boolean
   /** The roles this provider holds identities for. */

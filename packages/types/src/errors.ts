@@ -99,6 +99,24 @@ export class RecordConflictError extends Error {
 }
 
 /**
+ * Content cannot be encrypted for a role that must be able to read it: no
+ * current recipient of that role is known (no key generated, imported, or
+ * published in the role directory). `role` names it.
+ */
+export class MissingRecipientError extends Error {
+  static override name = 'MissingRecipientError'
+  override name = 'MissingRecipientError'
+
+  /** The role without a known recipient. */
+  readonly role?: string
+
+  constructor (message = 'No recipient is known for a reader role', options?: ChorusErrorOptions & { role?: string }) {
+    super(message, options)
+    this.role = options?.role
+  }
+}
+
+/**
  * A backend (the real DHT, a peer, the network) is not reachable right now.
  * Distinct from {@link NotFoundError}: the answer is unknown, not negative.
  */

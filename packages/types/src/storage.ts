@@ -69,7 +69,15 @@ export interface StorageMetrics {
 }
 
 /** Options of `storeUCXLContent`. */
-export interface StoreOptions extends AbortOptions {}
+export interface StoreOptions extends AbortOptions {
+  /**
+   * The roles the content is encrypted for, instead of every role that may
+   * read content of the creator's role (`RoleRegistry.recipientsFor`). The
+   * creator's role is always included; every role named must be one that
+   * may read it. Metadata `encryptedFor` then lists exactly these roles.
+   */
+  readers?: string[]
+}
 
 /** Options of `retrieveUCXLContent`. */
 export interface RetrieveOptions extends AbortOptions {
