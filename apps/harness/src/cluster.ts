@@ -36,10 +36,12 @@ export const harnessRecordPolicy: Required<RecordPolicy> = {
       for (let i = 1; i < texts.length; i++) if (texts[i] > texts[best]) best = i
       return best
     }
-  }
+  },
+  // a harness record replaces the one held only when the selector prefers it (the DHTs' default rule)
+  replacers: {}
 }
 
-/** The validators and selectors every harness node installs: chorus records, the hybrid's probe and raw harness records. */
+/** The validators, selectors and replacement rules every harness node installs: chorus records, the hybrid's probe and raw harness records. */
 export function harnessPolicy (): Required<RecordPolicy> {
   return mergePolicies(chorusRecordPolicy(), probeRecordPolicy, harnessRecordPolicy) as Required<RecordPolicy>
 }

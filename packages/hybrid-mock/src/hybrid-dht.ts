@@ -60,6 +60,8 @@ export class DefaultHybridDHT implements HybridDHT {
   private timer?: ReturnType<typeof setTimeout>
   private replaying?: Promise<void>
   private probeNonce = 0
+  /** The real backend has known peers since start (see expectsPeers). */
+  private sawPeers = false
   private dropped = 0
   private realStarted = false
   private starting?: Promise<void>
@@ -262,6 +264,7 @@ export class DefaultHybridDHT implements HybridDHT {
           }
         }
         const put = await backend.putValue(key, value, { signal })
+        if (kind === 'real' && put.remotePeers > 0) this.sawPeers = true
         // A lone real node is healthy (it stores and serves locally), but one
         // that expects peers needs a live remote acceptance: otherwise its
         // writes would stay on this node only, so the journal should take them.
@@ -316,18 +319,23 @@ export class DefaultHybridDHT implements HybridDHT {
    * with bootstrap nodes, or it knows peers. Only then is a put that no
    * remote peer answered a sign of a cut-off node rather than a lone one.
    */
+  /**
+   * Whether the real backend should reach peers: it was given bootstrap
+   * nodes, or it knows or once knew peers. Sticky: the DHT drops peers it
+   * cannot reach, and a node whose peers all vanished is cut off, not alone.
+   */
   private expectsPeers (): boolean {
-    if (this.config.bootstrapNodes.length > 0) return true
+    if (this.config.bootstrapNodes.length > 0 || this.sawPeers) return true
     try {
-      return this.backends.real.getStats().totalPeers > 0
-    } catch {
-      return false
-    }
+      this.sawPeers = this.backends.real.getStats().totalPeers > 0
+    } catch {}
+    return this.sawPeers
   }
 
   /** A real put that neither stored the record on a remote peer nor met a refusal, while peers are expected. */
   private checkReached (key: string, result: PutResult): PutResult {
     const out = withRefused(result)
+    if (out.remotePeers > 0 || out.refusedPeers > 0) this.sawPeers = true
     if (out.remotePeers === 0 && out.refusedPeers === 0 && this.expectsPeers()) {
       throw new NoLivePeerError(`The real DHT stored "${key}" on this node only: it expects peers but none accepted the record`)
     }
