@@ -1,5 +1,6 @@
 import { parseLenient } from '@chorus-dht/ucxl'
 import { HttpError, UCXL_CODES } from './envelope.js'
+import { contentTypeHeader, encodeHeaderValue } from './http-server.js'
 import type { Route, RequestContext } from './http-server.js'
 import type { RoleRegistry, SearchQuery, UCXLMetadata, UCXLStorage } from '@chorus-dht/types'
 
@@ -16,10 +17,26 @@ export interface ApiNode {
   peers(): Array<{ id: string, multiaddrs: string[] }>
   /** The live probe. */
   health(): Promise<{ healthy: boolean, checks: Record<string, unknown> }>
+  /** The readiness probe: whether writes are replicated to the network now, and why not. */
+  ready(): Promise<Readiness>
   /** Prometheus text. */
   metrics(): Promise<string>
-  /** Called after a successful store (replication bookkeeping). */
+  /** Called after a successful store. */
   onStored?(metadata: UCXLMetadata): Promise<void> | void
+  /**
+   * The roles new content by `creatorRole` is encrypted for when the request
+   * names none (`?readers=`): undefined for every role that may read it
+   * (the storage then needs each one's recipient).
+   */
+  defaultReaders?(creatorRole: string): string[] | undefined
+}
+
+/** What `GET /ready` reports. */
+export interface Readiness {
+  ready: boolean
+  /** Why the node is not ready; empty when it is. */
+  reasons: string[]
+  checks: Record<string, unknown>
 }
 
 const ROLE_HEADER = 'x-chorus-role'
@@ -71,8 +88,12 @@ export function apiRoutes (node: ApiNode): Route[] {
         const role = requestRole(node, ctx)
         if (!node.roles().canStore(role)) throw new HttpError(UCXL_CODES.FORBIDDEN, `role ${role} may not store content`, { role })
         const contentType = (ctx.req.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim() || 'application/octet-stream'
+        const readersParam = ctx.url.searchParams.get('readers')
+        const readers = readersParam != null
+          ? readersParam.split(',').map(r => r.trim()).filter(r => r !== '')
+          : node.defaultReaders?.(role)
         const body = await ctx.body()
-        const metadata = await node.storage.storeUCXLContent(addr, body, role, contentType, { signal: ctx.signal })
+        const metadata = await node.storage.storeUCXLContent(addr, body, role, contentType, { signal: ctx.signal, ...(readers != null ? { readers } : {}) })
         await node.onStored?.(metadata)
         return { ucxl: UCXL_CODES.CREATED, message: `stored version ${metadata.version} of ${metadata.address}`, data: metadataJSON(metadata) }
       }
@@ -89,11 +110,15 @@ export function apiRoutes (node: ApiNode): Route[] {
           return {
             raw: {
               status: 200,
+              // metadata comes from a signed record, not from this node: it may hold
+              // any character, so it is percent-encoded (README, "Raw reads")
               headers: {
-                'content-type': result.metadata.contentType,
-                'x-ucxl-address': result.metadata.address,
+                'content-type': contentTypeHeader(result.metadata.contentType),
+                'x-content-type-options': 'nosniff',
+                'x-ucxl-content-type': encodeHeaderValue(result.metadata.contentType),
+                'x-ucxl-address': encodeHeaderValue(result.metadata.address),
                 'x-ucxl-version': String(result.metadata.version),
-                'x-ucxl-creator-role': result.metadata.creatorRole
+                'x-ucxl-creator-role': encodeHeaderValue(result.metadata.creatorRole)
               },
               body: result.content
             }
@@ -175,6 +200,16 @@ export function apiRoutes (node: ApiNode): Route[] {
         const h = await node.health()
         if (!h.healthy) throw new HttpError(UCXL_CODES.SERVICE_UNAVAILABLE, 'node is not healthy', { checks: h.checks })
         return { ucxl: UCXL_CODES.OK, message: 'healthy', data: { status: 'healthy', checks: h.checks } }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: /^\/ready$/,
+      public: true,
+      async handler () {
+        const r = await node.ready()
+        if (!r.ready) throw new HttpError(UCXL_CODES.SERVICE_UNAVAILABLE, `node is not ready: ${r.reasons.join('; ')}`, { reasons: r.reasons, checks: r.checks })
+        return { ucxl: UCXL_CODES.OK, message: 'ready', data: { status: 'ready', reasons: [], checks: r.checks } }
       }
     },
     {

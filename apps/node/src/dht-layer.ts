@@ -19,7 +19,7 @@ export interface DhtLayerInit {
   datastore: Datastore
   /** Namespace for the hybrid DHT's journal of writes taken during an outage. */
   journal: Datastore
-  policy: Required<Pick<RecordPolicy, 'validators' | 'selectors'>>
+  policy: Required<Pick<RecordPolicy, 'validators' | 'selectors'>> & Pick<RecordPolicy, 'replacers'>
   logger: ComponentLogger
 }
 
@@ -34,8 +34,86 @@ export interface DhtLayer {
   /** Dials bootstrap peers not connected yet; resolves how many answered. */
   addBootstrapPeers(addrs: string[]): Promise<number>
   health(): Promise<{ healthy: boolean } & Record<string, unknown>>
+  /** Whether writes reach the network now (see {@link dhtReadiness}). */
+  ready(): Promise<DhtReadiness>
   status(): Promise<Record<string, unknown>>
   metrics(): Promise<MetricFamily[]>
+}
+
+/** What {@link dhtReadiness} decides from. */
+export interface DhtReadinessInput {
+  /** The hybrid's lifecycle state. */
+  status: string
+  /** `dht.useRealDHT`: the real DHT is meant to serve. */
+  useRealDHT: boolean
+  /** The backend serving now. */
+  activeBackend: 'real' | 'mock'
+  /** Writes journaled while the mock served, not yet replayed. */
+  pendingWrites: number
+  /** Configured bootstrap peers other than this node. */
+  bootstrapPeers: number
+  /** The real node has at least one connection. */
+  bootstrapped: boolean
+  /** Peers the real node is connected to now. */
+  connectedPeers: number
+  /** The hybrid's live probe of the real backend. @default 'healthy' */
+  realStatus?: 'healthy' | 'degraded' | 'failed'
+}
+
+/** What the DHT part of `GET /ready` says. */
+export interface DhtReadiness {
+  ready: boolean
+  /** Why not; empty when ready. */
+  reasons: string[]
+  checks: Record<string, unknown>
+}
+
+/**
+ * Readiness of the DHT: not ready while the hybrid is not started, while it
+ * serves from the mock fallback although the real DHT is configured (writes
+ * are then journaled, not replicated), while the real DHT fails the hybrid's
+ * live probe, or while the real DHT has bootstrap peers configured but is
+ * not bootstrapped or has no live peer. A node
+ * configured without bootstrap peers (the first of a network) or with the
+ * mock only (`useRealDHT: false`) is ready alone.
+ */
+export function dhtReadiness (input: DhtReadinessInput): DhtReadiness {
+  const reasons: string[] = []
+  if (input.status !== 'started') reasons.push(`the DHT is ${input.status}`)
+  if (input.useRealDHT && input.activeBackend === 'mock') {
+    reasons.push(`the real DHT is unavailable: serving from the mock fallback, writes are journaled (${input.pendingWrites} pending), not replicated`)
+  }
+  if (input.useRealDHT && input.activeBackend === 'real' && input.realStatus === 'failed') {
+    // without fallbackOnError the hybrid stays on a failed real backend
+    reasons.push('the real DHT fails its live probe')
+  }
+  if (input.useRealDHT && input.activeBackend === 'real' && input.bootstrapPeers > 0) {
+    if (!input.bootstrapped) reasons.push(`the real DHT is not bootstrapped (${input.bootstrapPeers} bootstrap peer(s) configured)`)
+    else if (input.connectedPeers === 0) reasons.push(`the real DHT has no live peer (${input.bootstrapPeers} bootstrap peer(s) configured)`)
+  }
+  return {
+    ready: reasons.length === 0,
+    reasons,
+    checks: {
+      status: input.status,
+      use_real_dht: input.useRealDHT,
+      active_backend: input.activeBackend,
+      pending_writes: input.pendingWrites,
+      bootstrap_peers: input.bootstrapPeers,
+      bootstrapped: input.bootstrapped,
+      connected_peers: input.connectedPeers,
+      real_status: input.realStatus ?? 'healthy'
+    }
+  }
+}
+
+/** The peer id a multiaddr names (`/p2p/<id>`), if any; undefined for a malformed one. */
+function peerOf (addr: string): string | undefined {
+  try {
+    return multiaddr(addr).getComponents().find(c => c.name === 'p2p')?.value
+  } catch {
+    return undefined
+  }
 }
 
 class HybridDhtLayer implements DhtLayer {
@@ -117,6 +195,22 @@ class HybridDhtLayer implements DhtLayer {
     }
   }
 
+  async ready (): Promise<DhtReadiness> {
+    const realUp = this.real.isStarted()
+    // an assignment file may list this node among the bootstrap peers
+    const bootstrapPeers = this.config.p2p.bootstrap.filter(a => peerOf(a) !== this.real.peerId).length
+    return dhtReadiness({
+      status: this.dht.status,
+      useRealDHT: this.config.dht.useRealDHT,
+      activeBackend: this.dht.activeBackend,
+      pendingWrites: this.dht.pendingWrites,
+      bootstrapPeers,
+      bootstrapped: realUp && this.real.isBootstrapped(),
+      connectedPeers: realUp ? this.real.getStats().connectedPeers : 0,
+      realStatus: this.dht.getBackendHealth().real.status
+    })
+  }
+
   async status (): Promise<Record<string, unknown>> {
     const realUp = this.real.isStarted()
     return {
@@ -161,12 +255,17 @@ class HybridDhtLayer implements DhtLayer {
 export async function createDhtLayer (init: DhtLayerInit): Promise<DhtLayer> {
   const { config } = init
   const policy = mergePolicies(init.policy, probeRecordPolicy)
+  // replacement rules (SPEC §6, "never rolled back") go to both backends next to
+  // validators and selectors; spread so this compiles whether or not the
+  // backends' Init types name `replacers` yet
+  const replacers = policy.replacers != null ? { replacers: policy.replacers } : {}
   const real = await createChorusDHT({
     listen: config.p2p.listen,
     bootstrapPeers: config.p2p.bootstrap,
     allowPrivateAddresses: config.p2p.allowPrivateAddresses,
     validators: policy.validators,
     selectors: policy.selectors,
+    ...replacers,
     agent: { agent: config.agent, role: config.role, capabilities: [] },
     start: false
   }, {
@@ -174,7 +273,7 @@ export async function createDhtLayer (init: DhtLayerInit): Promise<DhtLayer> {
     privateKey: init.privateKey,
     logger: init.logger
   })
-  const mock = mockDHT({ peerId: init.peerId, validators: policy.validators, selectors: policy.selectors })({ logger: init.logger })
+  const mock = mockDHT({ peerId: init.peerId, validators: policy.validators, selectors: policy.selectors, ...replacers })({ logger: init.logger })
   const hybrid = hybridDHT({
     useRealDHT: config.dht.useRealDHT,
     bootstrapNodes: config.p2p.bootstrap,

@@ -35,9 +35,9 @@ export const UCXL_CODES = {
   FORBIDDEN: { status: 403, code: 'UCXL-403-FORBIDDEN' },
   NOT_FOUND: { status: 404, code: 'UCXL-404-NOT_FOUND' },
   METHOD_NOT_ALLOWED: { status: 405, code: 'UCXL-405-METHOD_NOT_ALLOWED' },
+  CONFLICT: { status: 409, code: 'UCXL-409-CONFLICT' },
   TOO_LARGE: { status: 413, code: 'UCXL-413-TOO_LARGE' },
   INTERNAL_ERROR: { status: 500, code: 'UCXL-500-INTERNAL_ERROR' },
-  INTEGRITY_ERROR: { status: 502, code: 'UCXL-502-INTEGRITY_ERROR' },
   SERVICE_UNAVAILABLE: { status: 503, code: 'UCXL-503-SERVICE_UNAVAILABLE' },
   TIMEOUT: { status: 504, code: 'UCXL-504-TIMEOUT' }
 } as const
@@ -90,45 +90,56 @@ export function errorEnvelope (ucxl: UcxlCode, message: string, path: string, re
   }
 }
 
+/** What {@link classifyError} makes of an error. */
+export interface ClassifiedError {
+  ucxl: UcxlCode
+  /** What the client may read (generic for an internal error). */
+  message: string
+  details?: Record<string, unknown>
+  /** An unknown error: a bug, logged with its stack. */
+  internal: boolean
+}
+
 /**
  * Maps an error to its UCXL code by `err.name` (never by message), with the
- * message and details a client may see. Unknown errors become
- * `UCXL-500-INTERNAL_ERROR` with a generic message (the real one is logged).
+ * message and details a client may see. Every named error of the packages
+ * maps to a 4xx, 503 or 504 (SPEC §9; the table is in the README). Unknown
+ * errors become `UCXL-500-INTERNAL_ERROR` with a generic message (the real
+ * one is logged).
  */
-export function classifyError (err: any): { ucxl: UcxlCode, message: string, details?: Record<string, unknown>, internal: boolean } {
-  const name: string | undefined = err?.name
+export function classifyError (err: any): ClassifiedError {
+  const name: string | undefined = typeof err?.name === 'string' ? err.name : undefined
   const message: string = typeof err?.message === 'string' ? err.message : String(err)
+  // details.error tells the client which named error it was
+  const named = (ucxl: UcxlCode, details: Record<string, unknown> = {}): ClassifiedError =>
+    ({ ucxl, message, details: { error: name, ...details }, internal: false })
   switch (name) {
     case 'HttpError':
-      return { ucxl: err.ucxl, message, details: err.details, internal: false }
+      return { ucxl: err.ucxl, message, ...(err.details != null ? { details: err.details } : {}), internal: false }
     case 'InvalidUcxlAddressError':
-      return {
-        ucxl: UCXL_CODES.INVALID_ADDRESS,
-        message,
-        details: { field: err.field, ...(err.raw != null ? { raw: err.raw } : {}) },
-        internal: false
-      }
+      return named(UCXL_CODES.INVALID_ADDRESS, { field: err.field ?? 'scheme', ...(err.raw != null ? { raw: err.raw } : {}) })
     case 'InvalidParametersError':
-      return { ucxl: UCXL_CODES.BAD_REQUEST, message, internal: false }
+      return named(UCXL_CODES.BAD_REQUEST)
     case 'AccessDeniedError':
-      return { ucxl: UCXL_CODES.FORBIDDEN, message, internal: false }
+      return named(UCXL_CODES.FORBIDDEN)
     case 'NotFoundError':
-      return { ucxl: UCXL_CODES.NOT_FOUND, message, internal: false }
+      return named(UCXL_CODES.NOT_FOUND)
+    case 'VersionConflictError':
+    case 'RecordConflictError':
+      // another writer won the version this store claimed: storing again claims the next one
+      return named(UCXL_CODES.CONFLICT, { retryable: true, ...(typeof err.version === 'number' ? { version: err.version } : {}) })
     case 'RecordTooLargeError':
-      return {
-        ucxl: UCXL_CODES.TOO_LARGE,
-        message,
-        details: err.limit != null ? { size: err.size, limit: err.limit } : undefined,
-        internal: false
-      }
+      return named(UCXL_CODES.TOO_LARGE, err.limit != null ? { size: err.size, limit: err.limit } : undefined)
     case 'IntegrityError':
-      return { ucxl: UCXL_CODES.INTEGRITY_ERROR, message, internal: false }
+    case 'InvalidRecordError':
+      // no verified copy of the record can be served now; not the client's fault (SPEC §9: 4xx or 503)
+      return named(UCXL_CODES.SERVICE_UNAVAILABLE, { reason: 'integrity' })
     case 'BackendUnavailableError':
     case 'NotStartedError':
-      return { ucxl: UCXL_CODES.SERVICE_UNAVAILABLE, message, internal: false }
+      return named(UCXL_CODES.SERVICE_UNAVAILABLE, { retryable: true })
     case 'TimeoutError':
     case 'AbortError':
-      return { ucxl: UCXL_CODES.TIMEOUT, message, internal: false }
+      return named(UCXL_CODES.TIMEOUT, { retryable: true })
     default:
       return { ucxl: UCXL_CODES.INTERNAL_ERROR, message: 'Internal error', internal: true }
   }

@@ -1,11 +1,11 @@
 import { createAgeCrypto, createKeyStore, createRoleRegistry, loadRolesFile } from '@chorus-dht/crypto-age'
 import { chorusRecordPolicy, createEncryptedStorage, fileAuditSink, signerFromPrivateKey } from '@chorus-dht/encrypted-storage'
 import { replicationManager } from '@chorus-dht/replication'
-import { headKey, versionKey } from '@chorus-dht/ucxl'
 import { NamespaceDatastore } from 'datastore-core'
 import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import { apiRoutes } from './api.js'
+import type { Readiness } from './api.js'
 import { createDhtLayer } from './dht-layer.js'
 import type { DhtLayer } from './dht-layer.js'
 import { resolveBootstrap, readStructuredFile } from './config.js'
@@ -20,7 +20,7 @@ import type { MetricFamily } from './metrics.js'
 import type { ChainedAuditSink, EncryptedStorage } from '@chorus-dht/encrypted-storage'
 import type { KeyStore } from '@chorus-dht/crypto-age'
 import type { ReplicationManager } from '@chorus-dht/replication'
-import type { ComponentLogger, RoleDefinition, RoleRegistry, ServiceStatus, UCXLMetadata } from '@chorus-dht/types'
+import type { ComponentLogger, RoleDefinition, RoleRegistry, ServiceStatus } from '@chorus-dht/types'
 import type { Logger as PinoLogger } from 'pino'
 
 /** What `start()` reports. */
@@ -208,6 +208,11 @@ export class ChorusNode {
       replicationFactor: config.replication.factor
     })
     this.storage = storage
+    // every acknowledged version (a store, a pending store finished after a
+    // restart, a re-publication) is tracked by replication with its head
+    storage.addEventListener('published', evt => {
+      for (const r of evt.detail.records) this.track(r.key, r.size)
+    })
     stages.push(['storage', async () => { await storage.stop() }])
     await storage.start()
 
@@ -228,8 +233,11 @@ export class ChorusNode {
         status: async () => await this.status(),
         peers: () => dht.dht.getConnectedPeers(),
         health: async () => await this.health(),
+        ready: async () => await this.ready(),
+        // no authority publishes role recipients here: content is encrypted
+        // for the reader roles whose recipients this node knows (README)
+        defaultReaders: creator => this.roles.recipientsFor(creator).filter(r => crypto.hasRecipient(r)),
         metrics: async () => await this.metrics(),
-        onStored: m => { this.track(m) }
       }),
       logger: this.log,
       token: config.api.token,
@@ -254,16 +262,13 @@ export class ChorusNode {
   }
 
   /**
-   * Registers a stored version (and the head) with the replication manager.
+   * Registers a record this node wrote with the replication manager.
    * Tracking announces the key and measures its replicas over the network,
    * so it runs from a queue, a few keys at a time, behind the requests.
    */
-  private track (m: UCXLMetadata): void {
+  private track (key: string, size: number): void {
     if (this.replication == null) return
-    for (const key of [versionKey(m.address, m.version), headKey(m.address)]) {
-      if (this.trackQueued.has(key)) continue
-      this.trackQueued.set(key, m.size)
-    }
+    if (!this.trackQueued.has(key)) this.trackQueued.set(key, size)
     while (this.trackWorkers < TRACK_CONCURRENCY && this.trackQueued.size > 0) {
       this.trackWorkers++
       void this.drainTracking().finally(() => { this.trackWorkers-- })
@@ -285,11 +290,10 @@ export class ChorusNode {
     }
   }
 
-  /** After a restart, tracks the content of the local index again. */
+  /** After a restart, tracks every version this node acknowledged (the storage's ledger) again. */
   private async trackExistingContent (): Promise<void> {
     try {
-      const all = await this.storage!.searchContent({ limit: 10_000 })
-      for (const m of all) this.track(m)
+      for await (const r of this.storage!.ownRecords()) this.track(r.key, r.size)
     } catch (err: any) {
       this.log.warn({ err: err.message }, 'could not re-track stored content')
     }
@@ -375,6 +379,27 @@ export class ChorusNode {
       healthy = false
     }
     return { healthy, checks }
+  }
+
+  /**
+   * The readiness probe (`GET /ready`): the node is started, the live probe
+   * passes, and the DHT replicates writes to the network now (see
+   * `dhtReadiness`). Not ready is not dead: `/health` may still pass.
+   */
+  async ready (): Promise<Readiness> {
+    const reasons: string[] = []
+    if (this.state !== 'started') reasons.push(`the node is ${this.state}`)
+    const health = await this.health()
+    if (!health.healthy && this.state === 'started') reasons.push('the live probe fails (see checks.health)')
+    const checks: Record<string, unknown> = { state: this.state, health: health.checks }
+    if (this.dht != null) {
+      const d = await this.dht.ready()
+      reasons.push(...d.reasons)
+      checks.dht = d.checks
+    } else if (this.state === 'started') {
+      reasons.push('the DHT is not running')
+    }
+    return { ready: reasons.length === 0, reasons, checks }
   }
 
   /** The `/status` document. */

@@ -1,11 +1,20 @@
 import { request } from 'node:http'
+import type { IncomingMessage } from 'node:http'
+import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { HttpError, UCXL_CODES, classifyError, errorEnvelope, successEnvelope } from '../src/envelope.js'
 import { ApiServer } from '../src/http-server.js'
 import type { Route } from '../src/http-server.js'
 
-const logger = pino({ level: 'silent' })
+/** Error-level log lines of the server, parsed. */
+const logged: any[] = []
+const logger = pino({ level: 'error' }, new Writable({
+  write (chunk, _enc, cb) {
+    for (const line of String(chunk).split('\n')) if (line !== '') logged.push(JSON.parse(line))
+    cb()
+  }
+}))
 const TOKEN = 'test-token-0123456789'
 
 const received: Uint8Array[] = []
@@ -29,13 +38,22 @@ const routes: Route[] = [
       throw err
     }
   },
-  { method: 'GET', pattern: /^\/health$/, public: true, async handler () { return { ucxl: UCXL_CODES.OK, message: 'healthy' } } }
+  { method: 'GET', pattern: /^\/health$/, public: true, async handler () { return { ucxl: UCXL_CODES.OK, message: 'healthy' } } },
+  // handlers that go wrong in every way a handler can
+  { method: 'GET', pattern: /^\/throw\/sync$/, handler: (() => { throw new TypeError('sync boom') }) as unknown as Route['handler'] },
+  { method: 'GET', pattern: /^\/throw\/async$/, async handler () { await Promise.resolve(); throw new RangeError('async boom') } },
+  { method: 'GET', pattern: /^\/throw\/nothing$/, handler: (async () => undefined) as unknown as Route['handler'] },
+  { method: 'GET', pattern: /^\/throw\/header$/, async handler () { return { raw: { status: 200, headers: { 'x-bad': 'a\r\nset-cookie: x=1' }, body: 'never' } } } },
+  { method: 'GET', pattern: /^\/throw\/non-latin1-header$/, async handler () { return { raw: { status: 200, headers: { 'content-type': 'text/角色' }, body: 'never' } } } },
+  { method: 'GET', pattern: /^\/throw\/nul-header$/, async handler () { return { raw: { status: 200, headers: { 'x-bad': 'a\u0000b' }, body: 'never' } } } },
+  { method: 'GET', pattern: /^\/throw\/bad-status$/, async handler () { return { raw: { status: 42, headers: {}, body: 'never' } } } },
+  { method: 'GET', pattern: /^\/slow$/, async handler () { return await new Promise(() => {}) } }
 ]
 
 let server: ApiServer | undefined
 
-async function start (token?: string, maxBodyBytes = 1024): Promise<string> {
-  server = new ApiServer({ routes, logger, token, maxBodyBytes, requestTimeout: 5_000 })
+async function start (token?: string, maxBodyBytes = 1024, requestTimeout = 5_000): Promise<string> {
+  server = new ApiServer({ routes, logger, token, maxBodyBytes, requestTimeout })
   const { port } = await server.start('127.0.0.1', 0)
   return `http://127.0.0.1:${port}`
 }
@@ -44,7 +62,42 @@ afterEach(async () => {
   await server?.stop()
   server = undefined
   received.length = 0
+  logged.length = 0
 })
+
+/** Every named error of the packages, its status and UCXL code (README, "Codes"). */
+const NAMED_ERRORS: Array<[name: string, status: number, code: string]> = [
+  ['InvalidUcxlAddressError', 400, 'UCXL-400-INVALID_ADDRESS'],
+  ['InvalidParametersError', 400, 'UCXL-400-BAD_REQUEST'],
+  ['AccessDeniedError', 403, 'UCXL-403-FORBIDDEN'],
+  ['NotFoundError', 404, 'UCXL-404-NOT_FOUND'],
+  ['VersionConflictError', 409, 'UCXL-409-CONFLICT'],
+  ['RecordConflictError', 409, 'UCXL-409-CONFLICT'],
+  ['RecordTooLargeError', 413, 'UCXL-413-TOO_LARGE'],
+  ['IntegrityError', 503, 'UCXL-503-SERVICE_UNAVAILABLE'],
+  ['InvalidRecordError', 503, 'UCXL-503-SERVICE_UNAVAILABLE'],
+  ['BackendUnavailableError', 503, 'UCXL-503-SERVICE_UNAVAILABLE'],
+  ['NotStartedError', 503, 'UCXL-503-SERVICE_UNAVAILABLE'],
+  ['TimeoutError', 504, 'UCXL-504-TIMEOUT'],
+  ['AbortError', 504, 'UCXL-504-TIMEOUT']
+]
+
+/** Resolves `p`, or rejects after `ms`: a bounded wait for an answer that might never come. */
+async function within<T> (p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([p, new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms: ${what}`)), ms) })])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Reads a response whole. */
+async function readAll (res: IncomingMessage): Promise<string> {
+  let text = ''
+  for await (const chunk of res) text += String(chunk)
+  return text
+}
 
 describe('envelopes', () => {
   it('have the SPEC §9 shape', () => {
@@ -65,6 +118,14 @@ describe('envelopes', () => {
     expect(classifyError(named('RecordTooLargeError')).ucxl).toBe(UCXL_CODES.TOO_LARGE)
     expect(classifyError(named('BackendUnavailableError')).ucxl).toBe(UCXL_CODES.SERVICE_UNAVAILABLE)
     expect(classifyError(named('InvalidParametersError')).ucxl).toBe(UCXL_CODES.BAD_REQUEST)
+    expect(classifyError(named('VersionConflictError', { version: 7 }))).toMatchObject({ ucxl: UCXL_CODES.CONFLICT, details: { retryable: true, version: 7 }, internal: false })
+    expect(classifyError(named('RecordConflictError'))).toMatchObject({ ucxl: UCXL_CODES.CONFLICT, details: { retryable: true } })
+    for (const [name, status, code] of NAMED_ERRORS) {
+      const c = classifyError(named(name))
+      expect({ name, status: c.ucxl.status, code: c.ucxl.code, internal: c.internal }).toEqual({ name, status, code, internal: false })
+    }
+    // by name only: a message that reads like a named error is still a bug
+    expect(classifyError(new Error('NotFoundError: no such thing')).ucxl).toBe(UCXL_CODES.INTERNAL_ERROR)
     expect(classifyError(new HttpError(UCXL_CODES.UNAUTHORIZED, 'who')).ucxl).toBe(UCXL_CODES.UNAUTHORIZED)
     const hidden = classifyError(new TypeError('secret detail'))
     expect(hidden).toMatchObject({ ucxl: UCXL_CODES.INTERNAL_ERROR, message: 'Internal error', internal: true })
@@ -152,5 +213,126 @@ describe('ApiServer', () => {
     await server!.stop()
     await server!.stop()
     await expect(fetch(`${api}/health`)).rejects.toThrow()
+  })
+})
+
+describe('ApiServer error mapping', () => {
+  it('answers every named error with its SPEC §9 status and code, never 500', async () => {
+    const api = await start()
+    for (const [name, status, code] of NAMED_ERRORS) {
+      const res = await fetch(`${api}/fail/${name}`)
+      const body: any = await res.json()
+      expect({ name, status: res.status, code: body.error.code }).toEqual({ name, status, code })
+      expect(body.error.message).toBe(`failing with ${name}`)
+      expect(body.error.details.error).toBe(name)
+    }
+    const conflict: any = await (await fetch(`${api}/fail/VersionConflictError`)).json()
+    expect(conflict.error.details).toMatchObject({ retryable: true })
+    const invalid: any = await (await fetch(`${api}/fail/InvalidUcxlAddressError`)).json()
+    expect(invalid.error.details).toMatchObject({ field: 'agent', raw: 'ucxl://bad' })
+    expect(logged).toEqual([])
+  })
+
+  it('answers 500 for a handler that throws (sync or async), returns nothing or makes unwritable headers, and logs the stack', async () => {
+    const api = await start()
+    for (const kind of ['sync', 'async', 'nothing', 'header', 'non-latin1-header', 'nul-header', 'bad-status']) {
+      const res = await within(fetch(`${api}/throw/${kind}`), 5_000, kind)
+      expect({ kind, status: res.status }).toEqual({ kind, status: 500 })
+      const body: any = await res.json()
+      expect(body.error).toMatchObject({ code: 'UCXL-500-INTERNAL_ERROR', message: 'Internal error', path: `/throw/${kind}` })
+      expect(res.headers.get('set-cookie')).toBeNull()
+    }
+    const stacks = logged.filter(l => l.level === 50 && typeof l.err?.stack === 'string')
+    expect(stacks.length).toBeGreaterThanOrEqual(7)
+    expect(stacks.some(l => l.err.stack.includes('sync boom'))).toBe(true)
+    // the server still serves
+    expect((await fetch(`${api}/health`)).status).toBe(200)
+  })
+
+  it('answers 504 at the deadline even when the handler ignores its signal', async () => {
+    const api = await start(undefined, 1024, 300)
+    const res = await within(fetch(`${api}/slow`), 5_000, 'slow handler')
+    expect(res.status).toBe(504)
+    expect(((await res.json()) as any).error.code).toBe('UCXL-504-TIMEOUT')
+  })
+})
+
+describe('ApiServer body limits', () => {
+  /** Sends the headers of a PUT declaring `length` bytes and no body; resolves the answer. */
+  async function headersOnly (api: string, headers: Record<string, string>): Promise<{ status: number, body: string, headers: IncomingMessage['headers'] }> {
+    const req = request(`${api}/echo/big`, { method: 'PUT', headers })
+    try {
+      const answered = new Promise<IncomingMessage>((resolve, reject) => {
+        req.once('response', resolve)
+        req.once('error', reject)
+      })
+      req.flushHeaders()
+      const res = await within(answered, 5_000, 'the 413 before the body')
+      return { status: res.statusCode!, body: await within(readAll(res), 5_000, 'the 413 body'), headers: res.headers }
+    } finally {
+      req.destroy()
+    }
+  }
+
+  it('answers 413 from Content-Length before a byte of the body is sent, then closes', async () => {
+    const api = await start(undefined, 1024)
+    for (const length of [10 * 1024 * 1024 * 1024, 2048]) {
+      const res = await headersOnly(api, { 'content-length': String(length) })
+      expect(res.status).toBe(413)
+      expect(res.headers.connection).toBe('close')
+      expect(JSON.parse(res.body).error).toMatchObject({ code: 'UCXL-413-TOO_LARGE', details: { size: length, limit: 1024 } })
+    }
+    expect(received).toHaveLength(0)
+  })
+
+  it('keeps the connection of a request whose body was read or that had none', async () => {
+    const api = await start(undefined, 1024)
+    const connection = async (method: string, path: string, body?: string): Promise<string | undefined> => {
+      const res = await fetch(`${api}${path}`, { method, body })
+      await res.arrayBuffer()
+      return res.headers.get('connection') ?? undefined
+    }
+    expect(await connection('GET', '/health')).toBe('keep-alive')
+    expect(await connection('PUT', '/echo/x', 'small')).toBe('keep-alive')
+    // an unread body that was still coming: the connection is not reused
+    const declared = await headersOnly(api, { 'content-length': '4096' })
+    expect(declared.headers.connection).toBe('close')
+  })
+
+  it('answers 413 instead of 100 Continue to Expect: 100-continue with an oversize Content-Length', async () => {
+    const api = await start(undefined, 1024)
+    let continued = false
+    const req = request(`${api}/echo/big`, { method: 'PUT', headers: { 'content-length': String(1 << 30), expect: '100-continue' } })
+    req.on('continue', () => { continued = true })
+    try {
+      const answered = new Promise<IncomingMessage>((resolve, reject) => {
+        req.once('response', resolve)
+        req.once('error', reject)
+      })
+      req.flushHeaders()
+      const res = await within(answered, 5_000, 'the 413')
+      expect(res.statusCode).toBe(413)
+      expect(continued).toBe(false)
+    } finally {
+      req.destroy()
+    }
+  })
+
+  it('keeps the streaming limit: a chunked body that never ends still gets its 413', async () => {
+    const api = await start(undefined, 1024)
+    const req = request(`${api}/echo/stream`, { method: 'PUT' })
+    try {
+      const answered = new Promise<IncomingMessage>((resolve, reject) => {
+        req.once('response', resolve)
+        req.once('error', reject)
+      })
+      req.write(Buffer.alloc(2048))
+      const res = await within(answered, 5_000, 'the streaming 413')
+      expect(res.statusCode).toBe(413)
+      expect(JSON.parse(await within(readAll(res), 5_000, 'the 413 body')).error.code).toBe('UCXL-413-TOO_LARGE')
+    } finally {
+      req.destroy()
+    }
+    expect(received).toHaveLength(0)
   })
 })
