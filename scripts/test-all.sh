@@ -17,6 +17,8 @@ if ! command -v age >/dev/null 2>&1; then
 fi
 
 pnpm install --frozen-lockfile
+node --test scripts/test/test-summary.test.mjs
+node scripts/test-summary.mjs --begin
 pnpm run check
 node scripts/test-summary.mjs
 node scripts/check-pack.mjs \
@@ -26,4 +28,5 @@ node scripts/check-pack.mjs \
   @chorus-dht/hybrid-mock=mockDHT,createMockNetwork,hybridDHT,hybridConfigFromEnv,seededRandom \
   @chorus-dht/replication=replicationManager,xorDistance,DEFAULT_REPLICATION_FACTOR \
   @chorus-dht/dht-core=createChorusDHT,providerKeyToCID \
-  @chorus-dht/encrypted-storage=createEncryptedStorage,chorusRecordPolicy,fileAuditSink,memoryAuditSink,recordValidator,recordSelector
+  @chorus-dht/encrypted-storage=createEncryptedStorage,chorusRecordPolicy,fileAuditSink,memoryAuditSink,recordValidator,recordSelector \
+  @chorus-dht/authority=generateAuthority,exportAuthorityKey,importAuthorityKey,signDirectory,signGrant,decodeAuthorityRecord,authorityRecordPolicy,routeByPrefix,encryptGrantIdentities,InvalidAuthorityRecordError
