@@ -1,0 +1,196 @@
+import { headKey, versionKey } from '@chorus-dht/ucxl'
+import { BackendUnavailableError, RecordConflictError, RecordTooLargeError, VersionConflictError } from './errors.js'
+import { pause, throwIfAborted } from './deadline.js'
+import { encodeRecord, recordSigningBytes } from './record.js'
+import type { ContentIndex } from './content-index.js'
+import type { RecordKind } from './record.js'
+import type { FetchedRecord, RecordFetcher } from './record-fetcher.js'
+import type { WriteLedger } from './write-ledger.js'
+import type { Clock, DHT, Logger, PutResult, RecordSigner, UCXLMetadata } from '@chorus-dht/types'
+
+export interface PublisherComponents {
+  dht: DHT
+  signer: RecordSigner
+  fetcher: RecordFetcher
+  ledger: WriteLedger
+  index: ContentIndex
+  clock: Clock
+  log: Logger
+}
+
+export interface PublisherInit {
+  maxRecordSize: number
+  confirmWrites: boolean
+  maxRepublishAttempts: number
+  /** The default deadline, ms (for the timeout error's message). */
+  timeout: number
+  /** Called once per acknowledged version. */
+  onPublished(metadata: UCXLMetadata): void
+}
+
+/** Whether two metadata describe the same write (not just the same content). */
+export function isSameWrite (a: UCXLMetadata, b: UCXLMetadata): boolean {
+  return a.signer === b.signer && a.hash === b.hash && a.timestamp === b.timestamp && a.version === b.version
+}
+
+/**
+ * The claim protocol (see the README, *Writes that hold*): claims a version
+ * number for one write, moves the head, acknowledges in the ledger. Callers
+ * run it under the address's lock.
+ */
+export class Publisher {
+  private readonly components: PublisherComponents
+  private readonly init: PublisherInit
+
+  constructor (components: PublisherComponents, init: PublisherInit) {
+    this.components = components
+    this.init = init
+  }
+
+  /**
+   * Puts the version record `*~N` (locally first: a node that holds another
+   * writer's `*~N` refuses it at once), needs every answering closest peer
+   * to accept it (a refusal means a peer keeps another record for the key:
+   * the claim is checked, and if another record won, this node withdraws
+   * its own local copy and claims the next number), optionally reads it
+   * back, then moves the head. The ack is written to the ledger (`id`)
+   * before this resolves.
+   */
+  async publish (id: string, logical: string, base: UCXLMetadata, ciphertext: Uint8Array, signal: AbortSignal, firstVersion?: number): Promise<UCXLMetadata> {
+    const { dht, fetcher, ledger, index, clock, log } = this.components
+    let version = firstVersion ?? await this.nextVersion(logical, signal)
+    for (let attempt = 0; attempt <= this.init.maxRepublishAttempts; attempt++) {
+      throwIfAborted(signal, this.init.timeout)
+      if (attempt > 0) {
+        // two writers that lost to each other must not retry in lockstep
+        await pause(Math.floor(Math.random() * 20 * attempt) + 5, signal)
+      }
+      const metadata: UCXLMetadata = { ...base, version, timestamp: clock.now(), dhtPeers: [] }
+      const vKey = versionKey(logical, version)
+      const versionRecord = await this.sign('version', vKey, metadata, ciphertext)
+      let lost: FetchedRecord | undefined
+      let put: PutResult | undefined
+      try {
+        put = await dht.putValue(vKey, versionRecord, { signal })
+      } catch (err: any) {
+        if (err.name !== RecordConflictError.name) throw err
+        lost = await fetcher.winnerOf(vKey, logical, signal)
+        log('version %d of %s is held locally by another record (%s)', version, logical, lost?.metadata.signer ?? 'unknown')
+      }
+      if (put != null && put.refusedPeers > 0) {
+        // a refusal is either a peer keeping another record (we lost) or a
+        // peer refusing ours for its own reasons: ask the network which
+        const winner = await fetcher.winnerOf(vKey, logical, signal)
+        if (winner != null && !isSameWrite(winner.metadata, metadata)) lost = winner
+      }
+      if (lost == null && put != null) {
+        const shortfall = this.shortfall(vKey, put)
+        if (shortfall != null) {
+          await this.withdraw(vKey, versionRecord, signal)
+          throw shortfall
+        }
+        if (this.init.confirmWrites && put.remotePeers > 0) {
+          const winner = await fetcher.winnerOf(vKey, logical, signal)
+          if (winner != null && !isSameWrite(winner.metadata, metadata)) lost = winner
+        }
+      }
+      if (lost != null || put == null) {
+        await this.withdraw(vKey, versionRecord, signal)
+        if (lost != null) {
+          // peers holding our copy keep the version ambiguous: give them the winner
+          await dht.putValue(vKey, lost.value, { signal }).catch(err => {
+            throwIfAborted(signal, this.init.timeout)
+            log('could not repair %s - %e', vKey, err)
+          })
+        }
+        const head = await fetcher.fetchHead(logical, signal).catch(() => undefined)
+        const next = Math.max(version, head?.metadata.version ?? 0) + 1
+        log('version %d of %s went to %s; claiming version %d', version, logical, lost?.metadata.signer ?? 'another writer', next)
+        version = next
+        continue
+      }
+      const hKey = headKey(logical)
+      const headRecord = await this.sign('head', hKey, metadata, ciphertext)
+      // only now, with the version record in place, may the head name it
+      try {
+        await this.put(hKey, headRecord, signal)
+      } catch (err: any) {
+        // a newer head is already held here: this version stands, the head moved past it
+        if (err.name !== RecordConflictError.name) throw err
+      }
+      const stored = { ...metadata, dhtPeers: [...put.peers] }
+      await ledger.put({ id, state: 'acked', metadata: stored, ciphertext, at: clock.now() }, { signal })
+      await ledger.logVersion(stored, { signal })
+      await index.put(stored, { signal })
+      this.init.onPublished(stored)
+      return stored
+    }
+    throw new VersionConflictError(`could not claim a version of ${logical} after ${this.init.maxRepublishAttempts + 1} attempts`, { version })
+  }
+
+  /** One more than the highest of: the head on the network, the local index, this node's own acknowledged versions. */
+  private async nextVersion (logical: string, signal: AbortSignal): Promise<number> {
+    const { fetcher, index, ledger, log } = this.components
+    let head: FetchedRecord | undefined
+    try {
+      head = await fetcher.fetchHead(logical, signal)
+    } catch (err: any) {
+      // The network cannot say which version is newest (e.g. a hybrid DHT
+      // running on its fallback). Accepting the write still beats refusing
+      // it: number it from what this node knows, and let reconcile()
+      // re-publish it as a later version if another writer claimed the number.
+      if (err.name !== BackendUnavailableError.name) throw err
+      log('head of %s unavailable (%s); numbering the new version from the local index', logical, err.message)
+    }
+    const indexed = await index.get(logical, { signal })
+    const own = await ledger.latestOwnVersion(logical, { signal })
+    return Math.max(head?.metadata.version ?? 0, indexed?.version ?? 0, own) + 1
+  }
+
+  /** Signs a record and checks its size. */
+  private async sign (kind: RecordKind, key: string, metadata: UCXLMetadata, ciphertext: Uint8Array): Promise<Uint8Array> {
+    const signature = await this.components.signer.sign(recordSigningBytes(kind, key, metadata))
+    const value = encodeRecord({ kind, key, metadata, ciphertext, signature })
+    const limit = this.init.maxRecordSize
+    if (value.byteLength > limit) {
+      throw new RecordTooLargeError(`record of ${value.byteLength} bytes exceeds the limit of ${limit} bytes`, { size: value.byteLength, limit })
+    }
+    return value
+  }
+
+  /** Removes this node's own local copy of a claim that did not win (so it cannot be served). */
+  private async withdraw (key: string, value: Uint8Array, signal: AbortSignal): Promise<void> {
+    try {
+      await this.components.dht.removeLocal(key, value, { signal })
+    } catch (err) {
+      throwIfAborted(signal, this.init.timeout)
+      this.components.log('could not withdraw the local copy of %s - %e', key, err)
+    }
+  }
+
+  /** Puts a record and checks the write quorum (a head refused by peers holding a newer head is fine). */
+  private async put (key: string, value: Uint8Array, signal: AbortSignal): Promise<PutResult> {
+    const result = await this.components.dht.putValue(key, value, { signal })
+    const shortfall = this.shortfall(key, result)
+    if (shortfall != null && result.refusedPeers === 0) throw shortfall
+    return result
+  }
+
+  /**
+   * Why a put falls short of the write quorum, if it does. The quorum is
+   * taken from live peers: every peer that answered must accept, except
+   * refusals already examined by the caller (a peer refusing for its own
+   * reasons, not because it holds a better record), of which at least one
+   * acceptance must remain; peers that cannot be reached do not count (the
+   * DHT drops them); and a DHT that knows peers must hear from one.
+   */
+  private shortfall (key: string, result: PutResult): BackendUnavailableError | undefined {
+    const answered = result.remotePeers + result.refusedPeers
+    if (answered === 0) {
+      const known = this.components.dht.getStats().totalPeers
+      return known > 0 ? new BackendUnavailableError(`none of the ${known} known peers answered the put of ${key}`) : undefined
+    }
+    if (result.refusedPeers === 0 || result.remotePeers > 0) return undefined
+    return new BackendUnavailableError(`all ${result.refusedPeers} peers that answered refused the record ${key}`)
+  }
+}
