@@ -79,8 +79,10 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
     super()
     this.components = components
     this.init = resolveInit(init)
-    const log = this.log = components.logger?.forComponent('chorus-dht:encrypted-storage') ?? noopLogger
-    const clock = this.clock = components.clock ?? { now: () => Date.now() }
+    const log = components.logger?.forComponent('chorus-dht:encrypted-storage') ?? noopLogger
+    const clock = components.clock ?? { now: () => Date.now() }
+    this.log = log
+    this.clock = clock
     const { timeout } = this.init
     this.cache = new ContentCache({ ttl: this.init.cacheTtl, maxEntries: this.init.cacheMaxEntries, maxBytes: this.init.cacheMaxBytes, now: () => clock.now() })
     this.index = new ContentIndex(components.datastore, this.init.indexPrefix)
@@ -122,7 +124,8 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
   start (): void {
     if (this.started) return
     this.started = true
-    const controller = this.controller = new AbortController()
+    const controller = new AbortController()
+    this.controller = controller
     this.startCacheCleanup(this.init.cacheCleanupInterval)
     if (this.init.reconcileInterval > 0) this.scheduleReconcile()
     // stores a killed process accepted but never acknowledged
@@ -212,7 +215,8 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
     let logical: string | undefined
     try {
       const target = this.address(address)
-      const at = logical = target.logical
+      const at = target.logical
+      logical = at
       checkStore(this.components.roles, target.parsed, address, content, creatorRole, contentType)
       const encryptedFor = readersFor(this.components, creatorRole, options?.readers)
       const base: UCXLMetadata = {
@@ -313,7 +317,8 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
     let metadata: UCXLMetadata | undefined
     try {
       const target = this.address(address)
-      const at = logical = target.logical
+      const at = target.logical
+      logical = at
       const reader = options?.role
       if (reader !== undefined && (typeof reader !== 'string' || !this.components.roles.has(reader))) {
         throw new AccessDeniedError(`unknown role ${String(reader)} may not read`)
