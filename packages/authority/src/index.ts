@@ -47,6 +47,8 @@ export {
   type AuthorityPublicKey,
   type ExportAuthorityKeyOptions
 } from './identity.js'
+export { createWriteAuthority } from './write-authority.js'
+export type { FollowedWriteAuthority, WriteAuthorityInit } from './write-authority.js'
 export { certificateKey, directoryKey, grantKey, isPeerIdString, isRoleName, revocationsKey } from './keys.js'
 export {
   authorityRecordKey,

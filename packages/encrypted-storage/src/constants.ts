@@ -39,6 +39,12 @@ export const DEFAULT_SEARCH_LIMIT = 100
 
 /** The first byte of every record: the envelope format version. */
 export const RECORD_FORMAT_VERSION = 1
+/** The envelope format of a record that carries its signer's role certificate (written under a network authority). */
+export const RECORD_FORMAT_VERSION_CERTIFIED = 2
+/** Largest base64 certificate a record may carry. */
+export const MAX_CERTIFICATE_BASE64 = 16 * 1024
+/** How far past the head a node holds an incoming head's version may be before the node refuses it. */
+export const MAX_VERSION_JUMP = 1000
 /** Domain separation prefix of the signed bytes. */
 export const RECORD_SIGNING_DOMAIN = 'chorus-dht/ucxl-record/v1\n'
 /** The DHT namespace the validator and selector are installed for. */

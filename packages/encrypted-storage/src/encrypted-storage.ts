@@ -89,12 +89,12 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
     this.ledger = new WriteLedger(components.datastore, this.init.ledgerPrefix)
     this.accounting = new StorageAccounting({ audit: components.audit, clock, log, nodeId: components.signer.peerId })
     this.fetcher = new RecordFetcher({ dht: components.dht, log }, {
-      validation: { maxRecordSize: this.init.maxRecordSize, maxClockSkew: this.init.maxClockSkew, clock },
+      validation: { maxRecordSize: this.init.maxRecordSize, maxClockSkew: this.init.maxClockSkew, clock, ...(components.writeAuthority != null ? { writeAuthority: components.writeAuthority } : {}) },
       headQuorum: this.init.headQuorum,
       repairPeers: this.init.repairPeers,
       onInvalid: logical => { this.invalidate(logical) }
     })
-    this.publisher = new Publisher({ dht: components.dht, signer: components.signer, fetcher: this.fetcher, ledger: this.ledger, index: this.index, clock, log }, {
+    this.publisher = new Publisher({ dht: components.dht, writeAuthority: components.writeAuthority, signer: components.signer, fetcher: this.fetcher, ledger: this.ledger, index: this.index, clock, log }, {
       maxRecordSize: this.init.maxRecordSize,
       confirmWrites: this.init.confirmWrites,
       maxRepublishAttempts: this.init.maxRepublishAttempts,
@@ -232,7 +232,11 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
         version: Number.MAX_SAFE_INTEGER,
         signer: this.nodeId
       }
-      checkContentSize(this.init.maxRecordSize, base, encryptedFor.length)
+      const certificate = this.components.writeAuthority?.certificateFor(creatorRole)
+      if (this.components.writeAuthority != null && certificate == null) {
+        throw new AccessDeniedError(`this node holds no certificate of the authority for role ${creatorRole}`)
+      }
+      checkContentSize(this.init.maxRecordSize, base, encryptedFor.length, certificate)
       throwIfAborted(signal, this.init.timeout)
       // exactly the roles the metadata names get a stanza
       const ciphertext = await this.components.crypto.encryptForMultipleRoles(content, encryptedFor, { signal })

@@ -10,7 +10,8 @@ export {
   AbortError,
   BackendUnavailableError,
   RecordConflictError,
-  MissingRecipientError
+  MissingRecipientError,
+  CertificateError
 } from '@chorus-dht/types'
 
 /**

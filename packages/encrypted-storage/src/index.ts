@@ -35,7 +35,8 @@ import type {
   RoleRegistry,
   Startable,
   UCXLMetadata,
-  UCXLStorage
+  UCXLStorage,
+  WriteAuthority
 } from '@chorus-dht/types'
 import type { Datastore } from 'interface-datastore'
 import type { TypedEventTarget } from 'main-event'
@@ -136,6 +137,16 @@ export interface EncryptedStorageComponents {
   audit?: AuditSink
   /** @default Date.now */
   clock?: Clock
+  /**
+   * Under a network authority: the role certificates this node puts into
+   * the records it writes (a store for a role it holds no certificate for
+   * is refused with `AccessDeniedError`), and the check of the certificate
+   * in every record it reads. Install the same in the DHT's validator
+   * (`chorusRecordPolicy({ writeAuthority })`) so every peer refuses
+   * uncertified records on its PUT path. Without it, records carry no
+   * certificate (format 1).
+   */
+  writeAuthority?: WriteAuthority
 }
 
 /** Options of the store. Every field is optional. */

@@ -1,15 +1,16 @@
 import { headKey, versionKey } from '@chorus-dht/ucxl'
-import { BackendUnavailableError, RecordConflictError, RecordTooLargeError, VersionConflictError } from './errors.js'
+import { AccessDeniedError, BackendUnavailableError, RecordConflictError, RecordTooLargeError, VersionConflictError } from './errors.js'
 import { pause, throwIfAborted } from './deadline.js'
 import { encodeRecord, recordSigningBytes } from './record.js'
 import type { ContentIndex } from './content-index.js'
 import type { RecordKind } from './record.js'
 import type { FetchedRecord, RecordFetcher } from './record-fetcher.js'
 import type { WriteLedger } from './write-ledger.js'
-import type { Clock, DHT, Logger, PutResult, RecordSigner, UCXLMetadata } from '@chorus-dht/types'
+import type { Clock, DHT, Logger, PutResult, RecordSigner, UCXLMetadata, WriteAuthority } from '@chorus-dht/types'
 
 export interface PublisherComponents {
   dht: DHT
+  writeAuthority?: WriteAuthority
   signer: RecordSigner
   fetcher: RecordFetcher
   ledger: WriteLedger
@@ -149,8 +150,13 @@ export class Publisher {
 
   /** Signs a record and checks its size. */
   private async sign (kind: RecordKind, key: string, metadata: UCXLMetadata, ciphertext: Uint8Array): Promise<Uint8Array> {
-    const signature = await this.components.signer.sign(recordSigningBytes(kind, key, metadata))
-    const value = encodeRecord({ kind, key, metadata, ciphertext, signature })
+    const { writeAuthority, signer } = this.components
+    const certificate = writeAuthority?.certificateFor(metadata.creatorRole)
+    if (writeAuthority != null && certificate == null) {
+      throw new AccessDeniedError(`this node holds no certificate of the authority for role ${metadata.creatorRole}`)
+    }
+    const signature = await signer.sign(recordSigningBytes(kind, key, metadata, certificate))
+    const value = encodeRecord({ kind, key, metadata, ciphertext, signature, ...(certificate != null ? { certificate } : {}) })
     const limit = this.init.maxRecordSize
     if (value.byteLength > limit) {
       throw new RecordTooLargeError(`record of ${value.byteLength} bytes exceeds the limit of ${limit} bytes`, { size: value.byteLength, limit })

@@ -3,6 +3,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { headKey, parse, versionKey } from '@chorus-dht/ucxl'
 import {
+  CertificateError,
   IntegrityError,
   InvalidRecordError,
   RecordTooLargeError
@@ -10,12 +11,15 @@ import {
 import {
   DEFAULT_MAX_CLOCK_SKEW,
   DEFAULT_MAX_RECORD_SIZE,
+  MAX_CERTIFICATE_BASE64,
+  MAX_VERSION_JUMP,
   RECORD_FORMAT_VERSION,
+  RECORD_FORMAT_VERSION_CERTIFIED,
   RECORD_NAMESPACE,
   RECORD_SIGNING_DOMAIN,
   UCXL_KEY_PREFIX
 } from './constants.js'
-import type { Clock, RecordPolicy, RecordReplacer, RecordSelector, RecordSigner, RecordValidator, UCXLMetadata } from '@chorus-dht/types'
+import type { Clock, RecordPolicy, RecordReplacer, RecordSelector, RecordSigner, RecordValidator, UCXLMetadata, WriteAuthority } from '@chorus-dht/types'
 
 /**
  * Which of the two records of an address a record is: the immutable record
@@ -36,6 +40,11 @@ export interface ChorusRecord {
   ciphertext: Uint8Array
   /** Signature of the signer's libp2p key over the signing bytes. */
   signature: Uint8Array
+  /**
+   * The signer's role certificate (the authority-signed certificate record,
+   * as bytes), in records of format 2 written under a network authority.
+   */
+  certificate?: Uint8Array
 }
 
 /** A decoded record with the exact header bytes the signature covers. */
@@ -59,9 +68,9 @@ export function sha256Hex (data: Uint8Array): string {
  * The header JSON of a record. Field order is fixed so the same record
  * always encodes to the same bytes.
  */
-function encodeHeader (kind: RecordKind, key: string, m: UCXLMetadata): Uint8Array {
-  const header = {
-    v: RECORD_FORMAT_VERSION,
+function encodeHeader (kind: RecordKind, key: string, m: UCXLMetadata, certificate?: Uint8Array): Uint8Array {
+  const header: Record<string, unknown> = {
+    v: certificate == null ? RECORD_FORMAT_VERSION : RECORD_FORMAT_VERSION_CERTIFIED,
     kind,
     key,
     metadata: {
@@ -77,6 +86,7 @@ function encodeHeader (kind: RecordKind, key: string, m: UCXLMetadata): Uint8Arr
       signer: m.signer
     }
   }
+  if (certificate != null) header.cert = Buffer.from(certificate).toString('base64')
   return encoder.encode(JSON.stringify(header))
 }
 
@@ -97,8 +107,8 @@ function concat (parts: Uint8Array[]): Uint8Array {
  * `chorus-dht/ucxl-record/v1\n` followed by the header JSON, which holds
  * the key, the metadata and (in the metadata) the ciphertext's sha-256.
  */
-export function recordSigningBytes (kind: RecordKind, key: string, metadata: UCXLMetadata): Uint8Array {
-  return concat([DOMAIN, encodeHeader(kind, key, metadata)])
+export function recordSigningBytes (kind: RecordKind, key: string, metadata: UCXLMetadata, certificate?: Uint8Array): Uint8Array {
+  return concat([DOMAIN, encodeHeader(kind, key, metadata, certificate)])
 }
 
 /**
@@ -115,10 +125,10 @@ export function recordSigningBytes (kind: RecordKind, key: string, metadata: UCX
  * ```
  */
 export function encodeRecord (record: ChorusRecord): Uint8Array {
-  const header = encodeHeader(record.kind, record.key, record.metadata)
+  const header = encodeHeader(record.kind, record.key, record.metadata, record.certificate)
   const out = new Uint8Array(FIXED_OVERHEAD + header.byteLength + record.signature.byteLength + record.ciphertext.byteLength)
   const view = new DataView(out.buffer)
-  out[0] = RECORD_FORMAT_VERSION
+  out[0] = record.certificate == null ? RECORD_FORMAT_VERSION : RECORD_FORMAT_VERSION_CERTIFIED
   view.setUint32(1, header.byteLength)
   out.set(header, 5)
   view.setUint16(5 + header.byteLength, record.signature.byteLength)
@@ -128,8 +138,8 @@ export function encodeRecord (record: ChorusRecord): Uint8Array {
 }
 
 /** Envelope bytes around a ciphertext for this metadata, signature included (Ed25519: 64 bytes). */
-export function envelopeOverhead (kind: RecordKind, key: string, metadata: UCXLMetadata, signatureLength = 64): number {
-  return FIXED_OVERHEAD + encodeHeader(kind, key, metadata).byteLength + signatureLength
+export function envelopeOverhead (kind: RecordKind, key: string, metadata: UCXLMetadata, signatureLength = 64, certificate?: Uint8Array): number {
+  return FIXED_OVERHEAD + encodeHeader(kind, key, metadata, certificate).byteLength + signatureLength
 }
 
 function isSafeNonNegativeInteger (n: unknown): n is number {
@@ -185,8 +195,9 @@ export function decodeRecord (value: Uint8Array): DecodedRecord {
   if (!(value instanceof Uint8Array) || value.byteLength < FIXED_OVERHEAD) {
     throw new InvalidRecordError('record is too short to be a chorus record')
   }
-  if (value[0] !== RECORD_FORMAT_VERSION) {
-    throw new InvalidRecordError(`unknown record format version ${value[0]}`)
+  const format = value[0]
+  if (format !== RECORD_FORMAT_VERSION && format !== RECORD_FORMAT_VERSION_CERTIFIED) {
+    throw new InvalidRecordError(`unknown record format version ${format}`)
   }
   const view = new DataView(value.buffer, value.byteOffset, value.byteLength)
   const headerLength = view.getUint32(1)
@@ -208,8 +219,17 @@ export function decodeRecord (value: Uint8Array): DecodedRecord {
   if (parsed == null || typeof parsed !== 'object') {
     throw new InvalidRecordError('record header is not an object')
   }
-  if (parsed.v !== RECORD_FORMAT_VERSION) {
-    throw new InvalidRecordError(`record header v must be ${RECORD_FORMAT_VERSION}`)
+  if (parsed.v !== format) {
+    throw new InvalidRecordError(`record header v must be ${format}, the envelope's format`)
+  }
+  let certificate: Uint8Array | undefined
+  if (format === RECORD_FORMAT_VERSION_CERTIFIED) {
+    if (typeof parsed.cert !== 'string' || parsed.cert.length === 0 || parsed.cert.length > MAX_CERTIFICATE_BASE64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(parsed.cert)) {
+      throw new InvalidRecordError('a format 2 record must carry its certificate as base64 in cert')
+    }
+    certificate = new Uint8Array(Buffer.from(parsed.cert, 'base64'))
+  } else if (parsed.cert !== undefined) {
+    throw new InvalidRecordError('a format 1 record carries no certificate')
   }
   if (parsed.kind !== 'head' && parsed.kind !== 'version') {
     throw new InvalidRecordError('record kind must be "head" or "version"')
@@ -223,7 +243,8 @@ export function decodeRecord (value: Uint8Array): DecodedRecord {
     metadata: checkMetadata(parsed.metadata),
     header,
     signature: value.slice(sigStart, sigStart + signatureLength),
-    ciphertext: value.slice(sigStart + signatureLength)
+    ciphertext: value.slice(sigStart + signatureLength),
+    ...(certificate != null ? { certificate } : {})
   }
 }
 
@@ -249,6 +270,16 @@ export interface RecordValidatorInit {
    * @default Date.now
    */
   clock?: Clock
+  /**
+   * Under a network authority: every record must be of format 2 and carry
+   * a role certificate that this checks (signed by the authority, for the
+   * signer and the creator role, unexpired, not revoked). Records of
+   * format 1 are refused (`CertificateError`, reason `missing`).
+   * @default undefined (no authority: both formats accepted, a carried certificate is not checked)
+   */
+  writeAuthority?: WriteAuthority
+  /** Told the reason of every record the validator refuses (for metrics). */
+  onReject?(reason: string): void
 }
 
 /**
@@ -298,6 +329,12 @@ export async function verifyRecord (key: string, value: Uint8Array, init: Record
     throw new IntegrityError('record ciphertext does not match its sha-256 hash')
   }
   await verifySignature(record)
+  if (init.writeAuthority != null) {
+    if (record.certificate == null) {
+      throw new CertificateError(`record by ${record.metadata.signer} carries no role certificate, and this network has an authority`, { reason: 'missing' })
+    }
+    await init.writeAuthority.verify(record.certificate, { signer: record.metadata.signer!, role: record.metadata.creatorRole, timestamp: record.metadata.timestamp })
+  }
   return record
 }
 
@@ -345,7 +382,12 @@ async function verifySignature (record: DecodedRecord): Promise<void> {
  */
 export function recordValidator (init: RecordValidatorInit = {}): RecordValidator {
   return async (key, value) => {
-    await verifyRecord(key, value, init)
+    try {
+      await verifyRecord(key, value, init)
+    } catch (err: any) {
+      init.onReject?.(typeof err?.reason === 'string' ? `certificate-${err.reason as string}` : err?.name ?? 'Error')
+      throw err
+    }
   }
 }
 
@@ -415,6 +457,11 @@ export const recordReplacer: RecordReplacer = (_key, held, incoming) => {
   try {
     incomingRecord = decodeRecord(incoming)
   } catch {
+    return false
+  }
+  // a head that jumps far past the one held is refused: a writer cannot end
+  // an address for everyone with a huge version number
+  if (incomingRecord.kind === 'head' && heldRecord.kind === 'head' && incomingRecord.metadata.version > heldRecord.metadata.version + MAX_VERSION_JUMP) {
     return false
   }
   return compareRecords(incomingRecord, heldRecord) < 0

@@ -53,8 +53,8 @@ export function readersFor (components: { roles: RoleRegistry, crypto: CryptoPro
 }
 
 /** Refuses content that cannot fit a record of `maxRecordSize` once enveloped and encrypted for `recipients` roles. */
-export function checkContentSize (maxRecordSize: number, base: UCXLMetadata, recipients: number): void {
-  const limit = maxRecordSize - envelopeOverhead('version', headKey(base.address), base) - ageOverhead(base.size, recipients)
+export function checkContentSize (maxRecordSize: number, base: UCXLMetadata, recipients: number, certificate?: Uint8Array): void {
+  const limit = maxRecordSize - envelopeOverhead('version', headKey(base.address), base, 64, certificate) - ageOverhead(base.size, recipients)
   if (base.size > limit) {
     throw new RecordTooLargeError(`content of ${base.size} bytes exceeds the limit of ${Math.max(0, limit)} bytes for this address and role (maxRecordSize ${maxRecordSize} minus envelope and encryption overhead)`, { size: base.size, limit: Math.max(0, limit) })
   }

@@ -263,8 +263,8 @@ describe('README "Writes that hold" 1: a store that fails and tells its caller l
     expect(await ownKeys(restarted)).toEqual([])
     // a store of the address queues behind any write of it still running here
     const next = await restarted.storeUCXLContent(ADDR, text('next'), 'backend_developer', 'text/plain')
-    expect(next.version).toBe(1)
-    expect(events.map(e => e.metadata.version)).toEqual([1])
+    expect(next.version, 'no leftover of the failed store took a version first').toBe(1)
+    expect(events.map(e => e.metadata.version), 'published events').toEqual([1])
     expect(events[0].metadata.hash).toBe(next.hash)
     expect((await b.storage.history(ADDR)).map(m => m.hash)).toEqual([next.hash])
     expect(str((await b.storage.retrieveUCXLContent(ADDR)).content)).toBe('next')

@@ -379,8 +379,15 @@ describe('hostile heads', () => {
     const record = decodeRecord(await a.dht.getValue(headKey(ADDR)))
     const metadata = { ...record.metadata, version: 1e12, signer: rogue.peerId }
     const key = headKey(ADDR)
-    await a.dht.putValue(key, encodeRecord({ ...record, metadata, signature: await rogue.sign(recordSigningBytes('head', key, metadata)) }))
-    const history = await a.storage.history(ADDR)
+    const huge = encodeRecord({ ...record, metadata, signature: await rogue.sign(recordSigningBytes('head', key, metadata)) })
+    // a node holding the head refuses a jump that far past it
+    await expect(a.dht.putValue(key, huge)).rejects.toThrow(errorNamed('RecordConflictError'))
+    expect((await a.storage.history(ADDR)).map(m => m.version)).toEqual([1])
+    // a node that held no head takes it; its history is still bounded
+    const b = await mockNode({ network: createMockNetwork(), init: { historyLimit: 5 } })
+    nodes.push(b)
+    await b.dht.putValue(key, huge)
+    const history = await b.storage.history(ADDR)
     expect(history.map(m => m.version)).toEqual([1e12])
   })
 })

@@ -116,6 +116,25 @@ export class MissingRecipientError extends Error {
   }
 }
 
+/** Why a record's role certificate was refused. */
+export type CertificateFailure = 'missing' | 'malformed' | 'foreign-authority' | 'bad-signature' | 'expired' | 'wrong-peer' | 'wrong-role' | 'read-only' | 'revoked'
+
+/**
+ * A record written under a network authority carries no valid role
+ * certificate for its signer and creator role: `reason` says why.
+ */
+export class CertificateError extends Error {
+  static override name = 'CertificateError'
+  override name = 'CertificateError'
+
+  readonly reason: CertificateFailure
+
+  constructor (message: string, options: ChorusErrorOptions & { reason: CertificateFailure }) {
+    super(message, options)
+    this.reason = options.reason
+  }
+}
+
 /**
  * A backend (the real DHT, a peer, the network) is not reachable right now.
  * Distinct from {@link NotFoundError}: the answer is unknown, not negative.
