@@ -1,8 +1,21 @@
+import { authorityRecordSelector, decodeAuthorityRecord, verifyAuthorityRecord } from '@chorus-dht/authority'
 import { parseLenient } from '@chorus-dht/ucxl'
 import { HttpError, UCXL_CODES } from './envelope.js'
 import { contentTypeHeader, encodeHeaderValue } from './http-server.js'
 import type { Route, RequestContext } from './http-server.js'
-import type { RoleRegistry, SearchQuery, UCXLMetadata, UCXLStorage } from '@chorus-dht/types'
+import type { DHT, RoleRegistry, SearchQuery, UCXLMetadata, UCXLStorage } from '@chorus-dht/types'
+
+/** The node's authority, when it has one. */
+export interface ApiAuthority {
+  /** The configured authority id. */
+  id: string
+  /** Where signed authority records go. */
+  dht: DHT
+  /** What `GET /authority` shows. */
+  status(): Record<string, unknown>
+  /** Re-reads the directory and this node's grants. */
+  refresh(): Promise<void>
+}
 
 /** What the API needs from the running node. */
 export interface ApiNode {
@@ -29,6 +42,8 @@ export interface ApiNode {
    * (the storage then needs each one's recipient).
    */
   defaultReaders?(creatorRole: string): string[] | undefined
+  /** The configured authority; undefined: the network has none. */
+  authority?: ApiAuthority
 }
 
 /** What `GET /ready` reports. */
@@ -76,6 +91,25 @@ function timeParam (url: URL, name: string): number | undefined {
 }
 
 const ADDRESS = '(?<address>[^/]+)'
+
+/** `generation N` or `sequence N` of an authority record. */
+function rank (record: { type: string, generation?: number, sequence?: number }): string {
+  return 'generation' in record && record.generation != null ? `generation ${record.generation}` : `sequence ${record.sequence}`
+}
+
+/** Parses `{"key": "/CHORUS/authority/…", "value": "<base64>"}`. */
+function authorityRecordBody (body: Uint8Array): { key: string, value: Uint8Array } {
+  let parsed: any
+  try {
+    parsed = JSON.parse(Buffer.from(body).toString('utf8'))
+  } catch {
+    throw new HttpError(UCXL_CODES.BAD_REQUEST, 'the body must be JSON: {"key": "/CHORUS/authority/…", "value": "<base64>"}')
+  }
+  if (typeof parsed?.key !== 'string' || typeof parsed?.value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(parsed.value)) {
+    throw new HttpError(UCXL_CODES.BAD_REQUEST, 'the body must be {"key": string, "value": base64 string}')
+  }
+  return { key: parsed.key, value: new Uint8Array(Buffer.from(parsed.value, 'base64')) }
+}
 
 /** The node's HTTP routes (see the README for each one). */
 export function apiRoutes (node: ApiNode): Route[] {
@@ -190,6 +224,41 @@ export function apiRoutes (node: ApiNode): Route[] {
         requestRole(node, ctx)
         await node.storage.announceContent(addr, { signal: ctx.signal })
         return { ucxl: UCXL_CODES.OK, message: `announced ${addr}`, data: { address: addr } }
+      }
+    },
+    {
+      method: 'GET',
+      pattern: /^\/authority$/,
+      async handler () {
+        if (node.authority == null) {
+          return { ucxl: UCXL_CODES.OK, message: 'the network has no authority', data: { authority: null } }
+        }
+        return { ucxl: UCXL_CODES.OK, message: `authority ${node.authority.id}`, data: node.authority.status() }
+      }
+    },
+    {
+      method: 'POST',
+      pattern: /^\/authority\/records$/,
+      async handler (ctx) {
+        const authority = node.authority
+        if (authority == null) throw new HttpError(UCXL_CODES.BAD_REQUEST, 'this node has no authority configured (authority, CHORUS_AUTHORITY or --authority)')
+        const { key, value } = authorityRecordBody(await ctx.body())
+        // the same checks as every peer's validator, so the reason reaches the client
+        await verifyAuthorityRecord(key, value, { authority: authority.id })
+        const record = decodeAuthorityRecord(value)
+        const held = await authority.dht.getValueFromPeer(authority.dht.peerId, key, { signal: ctx.signal }).catch(() => undefined)
+        if (held != null && authorityRecordSelector(key, [held, value]) !== 1) {
+          const h = decodeAuthorityRecord(held)
+          throw new HttpError(UCXL_CODES.CONFLICT, `this node holds a record for ${key} that is as new or newer (${rank(h)}; refused ${rank(record)}): authority records never roll back`, { reason: 'stale', key, held: rank(h), refused: rank(record) })
+        }
+        const put = await authority.dht.putValue(key, value, { signal: ctx.signal })
+        // the record may be this node's own directory or grant: apply it now
+        void authority.refresh().catch(() => {})
+        return {
+          ucxl: UCXL_CODES.CREATED,
+          message: `stored the ${record.type} record at ${key}`,
+          data: { key, type: record.type, rank: rank(record), remote_peers: put.remotePeers, refused_peers: put.refusedPeers }
+        }
       }
     },
     {

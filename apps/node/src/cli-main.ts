@@ -24,6 +24,8 @@ interface Command {
   name: string
   summary: string
   usage: string
+  /** Shown under `Example:` in the command's help. */
+  example?: string
   options: Record<string, OptionSpec>
   run(values: Record<string, any>, positionals: string[], io: CliIO): Promise<number>
 }
@@ -48,6 +50,7 @@ const NODE_OPTIONS: Record<string, OptionSpec> = {
   'keys-dir': { type: 'string', arg: 'DIR', help: 'role keystore (CHORUS_KEYS_DIR; default <data-dir>/keys)' },
   agent: { type: 'string', arg: 'NAME', help: 'agent name announced to peers (CHORUS_AGENT; default chorus-node)' },
   assignment: { type: 'string', arg: 'FILE', help: 'assignment file with a bootstrap list, reloaded on SIGHUP (CHORUS_ASSIGNMENT_FILE)' },
+  authority: { type: 'string', arg: 'ID', help: 'the network\'s authority id, 12D3KooW… (CHORUS_AUTHORITY; default none: no authority)' },
   'api-host': { type: 'string', arg: 'HOST', help: 'HTTP API bind address (CHORUS_API_HOST; default 127.0.0.1)' },
   'api-port': { type: 'string', arg: 'PORT', help: 'HTTP API port, 0 for any free port (CHORUS_API_PORT; default 8080)' },
   'api-token': { type: 'string', arg: 'TOKEN', help: 'bearer token of the API, required off loopback (CHORUS_API_TOKEN)' },
@@ -62,6 +65,24 @@ const KEY_OPTIONS: Record<string, OptionSpec> = {
   config: NODE_OPTIONS.config,
   'data-dir': NODE_OPTIONS['data-dir'],
   'keys-dir': NODE_OPTIONS['keys-dir'],
+  'roles-file': NODE_OPTIONS['roles-file'],
+  role: { type: 'string', arg: 'ROLE', help: 'export: the role whose identities are written; import: the role (default: the file\'s # role: line)' },
+  to: { type: 'string', arg: 'RECIPIENT', help: 'export: the age recipient (age1…) the file is encrypted to' },
+  out: { type: 'string', short: 'o', arg: 'FILE', help: 'export: write to FILE (mode 0600) instead of standard output' },
+  json: { type: 'boolean', help: 'print JSON' },
+  help: HELP
+}
+
+const AUTHORITY_OPTIONS: Record<string, OptionSpec> = {
+  dir: { type: 'string', arg: 'DIR', help: 'the authority directory (key, role key pairs, state)' },
+  'passphrase-file': { type: 'string', arg: 'FILE', help: 'file holding the passphrase of the authority directory (else CHORUS_AUTHORITY_PASSPHRASE)' },
+  peer: { type: 'string', arg: 'ID', help: 'grant, ungrant: the node\'s peer id' },
+  to: { type: 'string', arg: 'RECIPIENT', help: 'grant: the node\'s own age recipient (node_recipient of chorus-dht status)' },
+  role: { type: 'string', arg: 'ROLE', help: 'grant, ungrant, rotate: the role' },
+  'roles-file': { type: 'string', arg: 'FILE', help: 'init: roles file adding or overriding roles of the table' },
+  'work-factor': { type: 'string', arg: 'N', help: 'init: scrypt work factor (log2 N, 10-20) of the key files (default 18)' },
+  api: CLIENT_OPTIONS.api,
+  token: CLIENT_OPTIONS.token,
   json: { type: 'boolean', help: 'print JSON' },
   help: HELP
 }
@@ -74,7 +95,7 @@ function optionHelp (options: Record<string, OptionSpec>): string {
 }
 
 function commandHelp (c: Command): string {
-  return `Usage: chorus-dht ${c.usage}\n\n${c.summary}\n\nOptions:\n${optionHelp(c.options)}\n`
+  return `Usage: chorus-dht ${c.usage}\n\n${c.summary}\n\nOptions:\n${optionHelp(c.options)}\n${c.example != null ? `\nExample:\n${c.example.split('\n').map(l => `  ${l}`).join('\n')}\n` : ''}`
 }
 
 async function clientFor (values: Record<string, any>, io: CliIO): Promise<ApiClient> {
@@ -115,6 +136,7 @@ function nodeFlags (values: Record<string, any>): FlagConfig {
     keysDir: values['keys-dir'],
     agent: values.agent,
     assignmentFile: values.assignment,
+    authority: values.authority,
     apiHost: values['api-host'],
     apiPort: values['api-port'],
     apiToken: values['api-token'],
@@ -130,6 +152,7 @@ const COMMANDS: Command[] = [
     name: 'start',
     summary: 'Starts a node: opens the data directory, joins the network through the bootstrap peers and serves the HTTP API until SIGINT or SIGTERM. SIGHUP reloads the roles file and the bootstrap list. Prints the peer id, the multiaddrs and the API URL.',
     usage: 'start [options]',
+    example: 'chorus-dht start --data-dir ./.chorus-dht --api-port 8080 --authority 12D3KooW… --bootstrap /ip4/10.0.0.5/tcp/9000/p2p/12D3KooW…',
     options: NODE_OPTIONS,
     async run (values, positionals, io) {
       if (positionals.length > 0) throw new UsageError(`start takes no arguments, got ${positionals.join(' ')}`)
@@ -142,6 +165,7 @@ const COMMANDS: Command[] = [
     name: 'put',
     summary: 'Stores content at a UCXL address through a running node (PUT /ucxl/<address>). The content is the CONTENT argument, the file of --file, or standard input.',
     usage: 'put <address> [CONTENT] [options]',
+    example: "chorus-dht put 'ucxl://agent1:backend_developer@proj:task1/*^/decisions/api' 'use gRPC' --role backend_developer",
     options: {
       file: { type: 'string', short: 'f', arg: 'FILE', help: 'read the content from FILE' },
       type: { type: 'string', short: 't', arg: 'TYPE', help: 'content type (default text/plain for CONTENT, else application/octet-stream)' },
@@ -174,6 +198,7 @@ const COMMANDS: Command[] = [
     name: 'get',
     summary: 'Reads the content at a UCXL address through a running node (GET /ucxl/<address>) and writes it to standard output.',
     usage: 'get <address> [options]',
+    example: "chorus-dht get 'ucxl://agent1:backend_developer@proj:task1/*^/decisions/api' --role qa_engineer",
     options: {
       out: { type: 'string', short: 'o', arg: 'FILE', help: 'write the content to FILE instead' },
       role: ROLE_OPTION,
@@ -200,6 +225,7 @@ const COMMANDS: Command[] = [
     name: 'history',
     summary: 'Lists every version of a UCXL address, oldest first (GET /ucxl/<address>/history).',
     usage: 'history <address> [options]',
+    example: "chorus-dht history 'ucxl://agent1:admin@proj:task1/*^/decisions/api'",
     options: { role: ROLE_OPTION, ...CLIENT_OPTIONS },
     async run (values, positionals, io) {
       const address = oneAddress(positionals, 'history <address>')
@@ -219,6 +245,7 @@ const COMMANDS: Command[] = [
     name: 'search',
     summary: 'Searches the node\'s content index, newest first (GET /search).',
     usage: 'search [filters] [options]',
+    example: 'chorus-dht search --project proj --creator-role backend_developer --limit 10',
     options: {
       agent: { type: 'string', arg: 'AGENT', help: 'address agent' },
       'creator-role': { type: 'string', arg: 'ROLE', help: 'creator role' },
@@ -252,6 +279,7 @@ const COMMANDS: Command[] = [
     name: 'status',
     summary: 'Shows a running node\'s status: peer id, addresses, active DHT backend, peers, storage and replication (GET /status).',
     usage: 'status [options]',
+    example: 'chorus-dht status --api http://127.0.0.1:8080   # node_recipient is what authority grant --to needs',
     options: CLIENT_OPTIONS,
     async run (values, positionals, io) {
       if (positionals.length > 0) throw new UsageError('status takes no arguments')
@@ -265,6 +293,7 @@ const COMMANDS: Command[] = [
     name: 'peers',
     summary: 'Lists the peers a running node is connected to (GET /peers).',
     usage: 'peers [options]',
+    example: 'chorus-dht peers --api http://127.0.0.1:8080',
     options: CLIENT_OPTIONS,
     async run (values, positionals, io) {
       if (positionals.length > 0) throw new UsageError('peers takes no arguments')
@@ -282,6 +311,7 @@ const COMMANDS: Command[] = [
     name: 'roles',
     summary: 'Lists the role table of a running node (after its roles file), with the roles it holds keys for (GET /roles).',
     usage: 'roles [options]',
+    example: 'chorus-dht roles --api http://127.0.0.1:8080',
     options: CLIENT_OPTIONS,
     async run (values, positionals, io) {
       if (positionals.length > 0) throw new UsageError('roles takes no arguments')
@@ -299,28 +329,74 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'keys',
-    summary: 'Manages the role keys in the keystore of a data directory: generate <role>, rotate <role>, list. Identities are encrypted with CHORUS_KEY_PASSPHRASE when set. Run while the node is stopped, or send it SIGHUP afterwards.',
-    usage: 'keys <generate <role> | rotate <role> | list> [options]',
+    summary: 'Manages the role keys in the keystore of a data directory: generate <role>, rotate <role>, list, export (an age file of a role\'s identities, for another node), import FILE (opened with this node\'s own age key). Identities are encrypted with CHORUS_KEY_PASSPHRASE when set. generate refuses a role outside the role table or one whose recipient the authority\'s directory publishes. Run while the node is stopped, or send it SIGHUP afterwards.',
+    usage: 'keys <generate <role> | rotate <role> | list | export --role ROLE --to RECIPIENT [--out FILE] | import FILE> [options]',
+    example: 'chorus-dht keys export --role qa_engineer --to age1… --out qa.age --data-dir ./node-b\nchorus-dht keys import qa.age --data-dir ./node-c && kill -HUP <pid of node c>',
     options: KEY_OPTIONS,
     async run (values, positionals, io) {
-      const [action, role, ...rest] = positionals
+      const [action, arg, ...rest] = positionals
       if (rest.length > 0) throw new UsageError('too many arguments')
-      if (action === 'list') {
-        if (role != null) throw new UsageError('keys list takes no role')
+      if (action === 'list' || action === 'export') {
+        if (arg != null) throw new UsageError(`keys ${action} takes no argument${action === 'export' ? ' (the role goes in --role)' : ''}`)
       } else if (action === 'generate' || action === 'rotate') {
-        if (role == null) throw new UsageError(`expected: chorus-dht keys ${action} <role>`)
+        if (arg == null) throw new UsageError(`expected: chorus-dht keys ${action} <role>`)
+      } else if (action === 'import') {
+        if (arg == null) throw new UsageError('expected: chorus-dht keys import FILE')
       } else {
-        throw new UsageError('expected: chorus-dht keys generate <role> | rotate <role> | list')
+        throw new UsageError('expected: chorus-dht keys generate <role> | rotate <role> | list | export --role ROLE --to RECIPIENT | import FILE')
       }
-      const config = await loadConfig({ flags: { config: values.config, dataDir: values['data-dir'], keysDir: values['keys-dir'] }, env: io.env, cwd: io.cwd })
+      const config = await loadConfig({ flags: { config: values.config, dataDir: values['data-dir'], keysDir: values['keys-dir'], rolesFile: values['roles-file'] }, env: io.env, cwd: io.cwd })
       const { runKeys } = await import('./keys.js')
-      return runKeys(config, action, role, values.json === true, io)
+      return runKeys(config, action, action === 'import' ? undefined : arg, values.json === true, io, { role: values.role, to: values.to, out: values.out, file: action === 'import' ? arg : undefined })
+    }
+  },
+  {
+    name: 'authority',
+    summary: 'The authority operator\'s commands: init (the authority key and one key pair per role, encrypted with a passphrase, in --dir), roles publish (signs and posts the role directory), grant (a role\'s identities to one node), ungrant (withdraws a grant), rotate (a new key for a role, the directory republished, re-granted to the remaining holders). Records are posted to a node (POST /authority/records), which puts them into the DHT.',
+    usage: 'authority <init | roles publish | grant | ungrant | rotate> --dir DIR [options]',
+    example: [
+      'chorus-dht authority init --dir ./authority --passphrase-file ./passphrase   # prints the authority id',
+      'export CHORUS_AUTHORITY_PASSPHRASE=\'correct horse battery staple\'       # or this instead of --passphrase-file',
+      'chorus-dht authority roles publish --dir ./authority --api http://127.0.0.1:8080',
+      'chorus-dht authority grant --dir ./authority --peer 12D3KooW… --to age1… --role backend_developer --api http://127.0.0.1:8080',
+      'chorus-dht authority ungrant --dir ./authority --peer 12D3KooW… --role qa_engineer --api http://127.0.0.1:8080',
+      'chorus-dht authority rotate --dir ./authority --role qa_engineer --api http://127.0.0.1:8080'
+    ].join('\n'),
+    options: AUTHORITY_OPTIONS,
+    async run (values, positionals, io) {
+      const action = positionals.join(' ')
+      const actions = ['init', 'roles publish', 'grant', 'ungrant', 'rotate']
+      if (!actions.includes(action)) throw new UsageError(`expected: chorus-dht authority ${actions.join(' | ')}`)
+      if (values.dir == null) throw new UsageError('--dir DIR is required')
+      const admin = await import('./authority-admin.js')
+      let workFactor: number | undefined
+      if (values['work-factor'] != null) {
+        if (!/^\d+$/.test(values['work-factor']) || Number(values['work-factor']) < 10 || Number(values['work-factor']) > 20) throw new UsageError('--work-factor must be an integer from 10 to 20')
+        workFactor = Number(values['work-factor'])
+      }
+      const init = {
+        dir: resolve(io.cwd, values.dir),
+        passphrase: await admin.authorityPassphrase(values['passphrase-file'] != null ? resolve(io.cwd, values['passphrase-file']) : undefined, io.env),
+        io,
+        json: values.json === true,
+        client: async () => await clientFor(values, io),
+        rolesFile: values['roles-file'] != null ? resolve(io.cwd, values['roles-file']) : undefined,
+        workFactor
+      }
+      switch (action) {
+        case 'init': return await admin.authorityInit(init)
+        case 'roles publish': return await admin.authorityPublish(init)
+        case 'grant': return await admin.authorityGrant(init, { peer: values.peer, to: values.to, role: values.role })
+        case 'ungrant': return await admin.authorityUngrant(init, { peer: values.peer, role: values.role })
+        default: return await admin.authorityRotate(init, { role: values.role })
+      }
     }
   },
   {
     name: 'audit',
     summary: 'Checks the hash chain of a data directory\'s audit log: verify. Exits 0 when intact, 1 naming the first broken line.',
     usage: 'audit verify [options]',
+    example: 'chorus-dht audit verify --data-dir ./.chorus-dht',
     options: {
       config: NODE_OPTIONS.config,
       'data-dir': NODE_OPTIONS['data-dir'],

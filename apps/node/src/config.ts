@@ -4,10 +4,12 @@ import { extname, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { authorityPublicKey } from '@chorus-dht/authority'
 import {
   DATA_LAYOUT,
   DEFAULT_API_HOST,
   DEFAULT_API_PORT,
+  DEFAULT_AUTHORITY_REFRESH_INTERVAL,
   DEFAULT_DATA_DIR,
   DEFAULT_HEALTH_CHECK_INTERVAL,
   DEFAULT_LISTEN,
@@ -44,6 +46,24 @@ const bootstrapAddr = multiaddrString.superRefine((value, ctx) => {
 
 const duration = z.number().int().nonnegative()
 
+/** The authority's id: the peer-id string of an Ed25519 key (`12D3KooW…`), which embeds its public key. */
+const authorityId = z.string().superRefine((value, ctx) => {
+  try {
+    authorityPublicKey(value)
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `not the peer id of an Ed25519 key (12D3KooW…): ${JSON.stringify(value)}` })
+  }
+})
+
+/** `authority: 12D3KooW…` is short for `authority: { id: 12D3KooW… }`. */
+const authoritySection = z.preprocess(
+  v => typeof v === 'string' ? { id: v } : v,
+  z.object({
+    id: authorityId.optional(),
+    refreshInterval: duration.positive().optional()
+  }).strict()
+)
+
 /**
  * The node's configuration file schema (YAML or JSON). Unknown keys are
  * rejected so a typo is an error, not a silently ignored setting.
@@ -58,6 +78,7 @@ export const fileConfigSchema = z.object({
   agent: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   assignmentFile: z.string().min(1).optional(),
   shutdownTimeout: duration.optional(),
+  authority: authoritySection.optional(),
   api: z.object({
     host: z.string().min(1).optional(),
     port: z.number().int().min(0).max(65535).optional(),
@@ -115,6 +136,12 @@ export interface NodeConfig {
   auditFile: string
   /** The config file this came from, when any. */
   configFile?: string
+  authority: {
+    /** The authority's id (peer-id string); none: the network has no authority. */
+    id?: string
+    /** How often the role directory and this node's grants are re-read, ms. */
+    refreshInterval: number
+  }
   api: {
     host: string
     port: number
@@ -159,6 +186,7 @@ export interface FlagConfig {
   keysDir?: string
   agent?: string
   assignmentFile?: string
+  authority?: string
   apiHost?: string
   apiPort?: string
   apiToken?: string
@@ -197,6 +225,8 @@ export const ENV_VARS: EnvVarSpec[] = [
   { name: 'CHORUS_KEY_PASSPHRASE', key: 'keyPassphrase', kind: 'string', description: 'passphrase of role identities at rest' },
   { name: 'CHORUS_AGENT', key: 'agent', kind: 'string', description: 'agent name announced to peers' },
   { name: 'CHORUS_ASSIGNMENT_FILE', key: 'assignmentFile', kind: 'string', description: 'assignment file with a bootstrap list' },
+  { name: 'CHORUS_AUTHORITY', key: 'authority.id', kind: 'string', description: 'the authority\'s id (peer-id string of its Ed25519 key)' },
+  { name: 'CHORUS_AUTHORITY_REFRESH_INTERVAL', key: 'authority.refreshInterval', kind: 'duration', description: 'how often the role directory and grants are re-read' },
   { name: 'CHORUS_SHUTDOWN_TIMEOUT', key: 'shutdownTimeout', kind: 'duration', description: 'shutdown bound' },
   { name: 'CHORUS_API_HOST', key: 'api.host', kind: 'string', description: 'HTTP API bind address' },
   { name: 'CHORUS_API_PORT', key: 'api.port', kind: 'int', description: 'HTTP API port (0: any free port)' },
@@ -383,6 +413,7 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<NodeConfig
     ['keysDir', 'keysDir', '--keys-dir'],
     ['agent', 'agent', '--agent'],
     ['assignmentFile', 'assignmentFile', '--assignment'],
+    ['authority', 'authority.id', '--authority'],
     ['apiHost', 'api.host', '--api-host'],
     ['apiToken', 'api.token', '--api-token'],
     ['listen', 'p2p.listen', '--listen'],
@@ -438,6 +469,10 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<NodeConfig
     shutdownTimeout: pick('shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT),
     auditFile: resolve(dataDir, DATA_LAYOUT.audit),
     configFile,
+    authority: {
+      id: pick<string | undefined>('authority.id', undefined),
+      refreshInterval: pick('authority.refreshInterval', DEFAULT_AUTHORITY_REFRESH_INTERVAL)
+    },
     api,
     p2p: {
       listen: pick('p2p.listen', DEFAULT_LISTEN),

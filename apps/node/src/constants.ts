@@ -34,6 +34,12 @@ export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 3
 /** Default replication factor (SPEC §7). */
 export const DEFAULT_REPLICATION_FACTOR = 3
 
+/** Default interval of re-reading the role directory and this node's grants, ms. */
+export const DEFAULT_AUTHORITY_REFRESH_INTERVAL = 60_000
+
+/** Valid answers a read of the role directory or a grant collects before the newest is chosen. */
+export const AUTHORITY_QUORUM = 3
+
 /** Default source name in error envelopes. */
 export const ENVELOPE_SOURCE = 'chorus-dht-node'
 
@@ -45,6 +51,10 @@ export const DATA_LAYOUT = {
   peerKey: 'peer-key',
   /** The role keystore (crypto-age). */
   keys: 'keys',
+  /** The node's own age key pair (a crypto-age key store holding the role `node`). */
+  nodeKey: 'node-key',
+  /** What the node learnt from its authority: directory generation, grant sequences. */
+  authorityState: 'authority.json',
   /** The audit log (JSON lines, hash-chained). */
   audit: 'audit.log',
   /** Runtime information of the running node (pid, API URL, peer id). */

@@ -11,6 +11,8 @@ export interface DataDirLayout {
   datastore: string
   peerKey: string
   keys: string
+  nodeKey: string
+  authorityState: string
   audit: string
   runtime: string
 }
@@ -22,6 +24,8 @@ export function dataDirLayout (root: string): DataDirLayout {
     datastore: join(root, DATA_LAYOUT.datastore),
     peerKey: join(root, DATA_LAYOUT.peerKey),
     keys: join(root, DATA_LAYOUT.keys),
+    nodeKey: join(root, DATA_LAYOUT.nodeKey),
+    authorityState: join(root, DATA_LAYOUT.authorityState),
     audit: join(root, DATA_LAYOUT.audit),
     runtime: join(root, DATA_LAYOUT.runtime)
   }

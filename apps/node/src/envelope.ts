@@ -122,6 +122,14 @@ export function classifyError (err: any): ClassifiedError {
       return named(UCXL_CODES.BAD_REQUEST)
     case 'AccessDeniedError':
       return named(UCXL_CODES.FORBIDDEN)
+    case 'MissingRecipientError':
+      // under an authority: the role directory does not (yet) publish a reader role's recipient
+      return named(UCXL_CODES.SERVICE_UNAVAILABLE, typeof err.role === 'string' ? { role: err.role } : {})
+    case 'InvalidAuthorityRecordError':
+      // not signed by the configured authority: forbidden; otherwise malformed
+      return named(['foreign-authority', 'bad-signature'].includes(err.reason) ? UCXL_CODES.FORBIDDEN : UCXL_CODES.BAD_REQUEST, { reason: err.reason })
+    case 'UnroutedKeyError':
+      return named(UCXL_CODES.BAD_REQUEST, { reason: 'unrouted', key: err.key })
     case 'NotFoundError':
       return named(UCXL_CODES.NOT_FOUND)
     case 'VersionConflictError':

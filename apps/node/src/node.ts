@@ -1,3 +1,4 @@
+import { authorityRecordPolicy, routeByPrefix } from '@chorus-dht/authority'
 import { createAgeCrypto, createKeyStore, createRoleRegistry, loadRolesFile } from '@chorus-dht/crypto-age'
 import { chorusRecordPolicy, createEncryptedStorage, fileAuditSink, signerFromPrivateKey } from '@chorus-dht/encrypted-storage'
 import { replicationManager } from '@chorus-dht/replication'
@@ -5,6 +6,9 @@ import { NamespaceDatastore } from 'datastore-core'
 import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import { apiRoutes } from './api.js'
+import { AuthoritySync } from './authority-sync.js'
+import { loadOrCreateNodeIdentity } from './node-identity.js'
+import type { NodeIdentity } from './node-identity.js'
 import type { Readiness } from './api.js'
 import { createDhtLayer } from './dht-layer.js'
 import type { DhtLayer } from './dht-layer.js'
@@ -76,6 +80,8 @@ export class ChorusNode {
   private replication?: ReplicationManager
   private apiUrl = ''
   private peerId = ''
+  private nodeIdentity?: NodeIdentity
+  private authority?: AuthoritySync
   private readonly requestCounts = new Map<number, number>()
   private wroteRuntimeInfo = false
   /** Keys waiting to be tracked by replication, with their size. */
@@ -150,13 +156,24 @@ export class ChorusNode {
     this.peerId = key.peerId
     if (key.created) this.log.info({ peerId: key.peerId }, 'created a new peer key at %s', this.layout.peerKey)
 
+    const nodeIdentity = await loadOrCreateNodeIdentity(this.layout.nodeKey, config.keyPassphrase, this.components)
+    this.nodeIdentity = nodeIdentity
+    if (nodeIdentity.created) this.log.info({ recipient: nodeIdentity.recipient }, 'created the node\'s own age key at %s', this.layout.nodeKey)
+
     const keystore = createKeyStore({ logger: this.components }, { directory: config.keysDir, passphrase: config.keyPassphrase })
     await keystore.init()
-    for (const role of config.roles) {
-      if (keystore.getIdentities(role).length === 0) {
-        const info = await keystore.generateRoleKey(role)
-        this.log.info({ role, recipient: info.recipient }, 'generated a key for role %s', role)
+    const authorityId = config.authority.id
+    if (authorityId == null) {
+      this.log.warn('the network has no authority (set authority, CHORUS_AUTHORITY or --authority): content is encrypted only for the reader roles whose recipients this node knows')
+      for (const role of config.roles) {
+        if (keystore.getIdentities(role).length === 0) {
+          const info = await keystore.generateRoleKey(role)
+          this.log.info({ role, recipient: info.recipient }, 'generated a key for role %s', role)
+        }
       }
+    } else {
+      // under an authority, role keys come from its directory and grants only
+      this.log.info({ authority: authorityId, recipient: nodeIdentity.recipient }, 'authority %s: role recipients come from its directory, role identities from its grants to this node', authorityId)
     }
     this.keystore = keystore
 
@@ -175,8 +192,13 @@ export class ChorusNode {
     this.datastore = datastore
     stages.push(['datastore', async () => { await datastore.close() }])
 
-    const crypto = createAgeCrypto({ roles: this.roles, keys: keystore, logger: this.components })
-    const policy = chorusRecordPolicy({ maxRecordSize: config.storage.maxRecordSize })
+    // strict under an authority: every reader role must have its published recipient
+    const crypto = createAgeCrypto({ roles: this.roles, keys: keystore, logger: this.components }, { requireAllRecipients: authorityId != null })
+    const contentPolicy = chorusRecordPolicy({ maxRecordSize: config.storage.maxRecordSize })
+    // the DHT chooses a validator by namespace only; both kinds of records live under /CHORUS/
+    const policy = authorityId != null
+      ? routeByPrefix({ '/CHORUS/authority/': authorityRecordPolicy({ authority: authorityId }), '/CHORUS/ucxl/': contentPolicy })
+      : contentPolicy
 
     const dht = await createDhtLayer({
       config,
@@ -184,12 +206,26 @@ export class ChorusNode {
       peerId: key.peerId,
       datastore: new NamespaceDatastore(datastore, new Key('/libp2p')),
       journal: new NamespaceDatastore(datastore, new Key('/hybrid')),
-      policy,
+      policy: policy as typeof contentPolicy,
       logger: this.components
     })
     this.dht = dht
     stages.push(['dht', async () => { await dht.stop() }])
     await dht.start()
+
+    if (authorityId != null) {
+      const authority = new AuthoritySync({
+        dht: dht.dht,
+        keystore,
+        roles: () => this.roles,
+        identity: nodeIdentity,
+        peerId: key.peerId,
+        logger: this.components
+      }, { authority: authorityId, refreshInterval: config.authority.refreshInterval, statePath: this.layout.authorityState })
+      this.authority = authority
+      stages.push(['authority', async () => { await authority.stop() }])
+      await authority.start()
+    }
 
     const audit = fileAuditSink(this.layout.audit)
     this.audit = audit
@@ -234,9 +270,18 @@ export class ChorusNode {
         peers: () => dht.dht.getConnectedPeers(),
         health: async () => await this.health(),
         ready: async () => await this.ready(),
-        // no authority publishes role recipients here: content is encrypted
-        // for the reader roles whose recipients this node knows (README)
-        defaultReaders: creator => this.roles.recipientsFor(creator).filter(r => crypto.hasRecipient(r)),
+        // without an authority no directory publishes role recipients: content is
+        // encrypted for the reader roles whose recipients this node knows (README);
+        // under one, for every reader role (a missing recipient is a 503)
+        defaultReaders: creator => authorityId != null ? undefined : this.roles.recipientsFor(creator).filter(r => crypto.hasRecipient(r)),
+        authority: this.authority != null
+          ? {
+              id: authorityId!,
+              dht: dht.dht,
+              status: () => this.authority!.status(),
+              refresh: async () => { await this.authority!.refresh() }
+            }
+          : undefined,
         metrics: async () => await this.metrics(),
       }),
       logger: this.log,
@@ -318,7 +363,7 @@ export class ChorusNode {
     if (this.state !== 'started') return
     this.state = 'stopping'
     this.trackQueued.clear()
-    const order = ['http', 'replication', 'storage', 'audit', 'dht', 'datastore']
+    const order = ['http', 'authority', 'replication', 'storage', 'audit', 'dht', 'datastore']
     const stages = [...this.stages].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))
     for (const [name, stop] of stages) {
       const t0 = Date.now()
@@ -340,6 +385,8 @@ export class ChorusNode {
     const registry = await this.loadRoles()
     this.registry = registry
     await this.keystore?.load()
+    // re-read the directory and this node's grants now
+    if (this.authority != null) void this.authority.refresh()
 
     let fileBootstrap: string[] | undefined
     if (this.config.configFile != null) {
@@ -407,6 +454,7 @@ export class ChorusNode {
     const dht = this.dht
     return {
       peer_id: this.peerId,
+      node_recipient: this.nodeIdentity?.recipient,
       agent: this.config.agent,
       state: this.state,
       api: this.apiUrl,
@@ -420,6 +468,9 @@ export class ChorusNode {
       },
       dht: dht != null ? await dht.status() : undefined,
       bootstrap: { source: this.config.p2p.bootstrapSource, peers: this.config.p2p.bootstrap },
+      authority: this.config.authority.id != null
+        ? { id: this.config.authority.id, directory_generation: this.authority?.directoryGeneration() ?? 0 }
+        : null,
       storage: this.storage?.getMetrics(),
       replication: this.replication?.getMetrics(),
       // keep this head elsewhere to detect removed last lines of the audit log

@@ -18,7 +18,7 @@ function io (): CliIO & { out: string, err: string } {
   return r
 }
 
-const COMMANDS = ['start', 'put', 'get', 'history', 'search', 'status', 'peers', 'roles', 'keys', 'audit']
+const COMMANDS = ['start', 'put', 'get', 'history', 'search', 'status', 'peers', 'roles', 'keys', 'authority', 'audit']
 
 describe('the CLI', () => {
   it('prints help for every command with exit 0', async () => {
@@ -27,6 +27,7 @@ describe('the CLI', () => {
       expect(await main([command, '--help'], o)).toBe(0)
       expect(o.out).toContain(`Usage: chorus-dht ${command}`)
       expect(o.out).toContain('--help')
+      expect(o.out).toContain('Example:\n  chorus-dht')
     }
     const o = io()
     expect(await main(['--help'], o)).toBe(0)

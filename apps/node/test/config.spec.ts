@@ -131,3 +131,26 @@ describe('parseDuration', () => {
     expect(parseDuration('-5s')).toBeUndefined()
   })
 })
+
+describe('loadConfig: the authority', () => {
+  let dir: string
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'chorus-config-')) })
+  afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
+
+  it('reads the authority from the file (id or section), CHORUS_AUTHORITY and --authority; refuses a bad id', async () => {
+    const id = PEER_A.split('/p2p/')[1]
+    const other = PEER_B.split('/p2p/')[1]
+    expect((await loadConfig({ env: {}, cwd: dir })).authority).toEqual({ id: undefined, refreshInterval: 60_000 })
+    await writeFile(join(dir, 'short.yaml'), `authority: ${id}\n`)
+    expect((await loadConfig({ env: {}, cwd: dir, flags: { config: 'short.yaml' } })).authority.id).toBe(id)
+    await writeFile(join(dir, 'long.yaml'), `authority:\n  id: ${id}\n  refreshInterval: 5000\n`)
+    expect((await loadConfig({ env: {}, cwd: dir, flags: { config: 'long.yaml' } })).authority).toEqual({ id, refreshInterval: 5000 })
+    const env = { CHORUS_AUTHORITY: other, CHORUS_AUTHORITY_REFRESH_INTERVAL: '2s' }
+    expect((await loadConfig({ env, cwd: dir, flags: { config: 'long.yaml' } })).authority).toEqual({ id: other, refreshInterval: 2000 })
+    expect((await loadConfig({ env, cwd: dir, flags: { authority: id } })).authority.id).toBe(id)
+    await expect(loadConfig({ env: { CHORUS_AUTHORITY: 'not-a-peer-id' }, cwd: dir })).rejects.toMatchObject({ name: 'ConfigError', key: 'CHORUS_AUTHORITY' })
+    await expect(loadConfig({ env: {}, cwd: dir, flags: { authority: 'QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N' } })).rejects.toMatchObject({ name: 'ConfigError', key: '--authority' })
+    await writeFile(join(dir, 'bad.yaml'), 'authority:\n  refresh: 5\n')
+    await expect(loadConfig({ env: {}, cwd: dir, flags: { config: 'bad.yaml' } })).rejects.toMatchObject({ name: 'ConfigError', key: 'authority.refresh' })
+  })
+})

@@ -84,10 +84,28 @@ export interface KeyStore extends KeySource {
   setRecipient(role: string, recipient: string, options?: AbortOptions): Promise<void>
   /** The newest recipient of every role known to the store. */
   exportRecipients(): Record<string, string>
+  /**
+   * Stores every identity of `identities` (oldest first) that the store does
+   * not hold yet for `role`, each as a new generation; identities already
+   * held are skipped, so importing the same grant twice adds nothing.
+   * Resolves what was added.
+   */
+  importIdentities(role: string, identities: string[], options?: AbortOptions): Promise<RoleKeyInfo[]>
+  /**
+   * Records the recipients a role directory publishes (role → `age1…`),
+   * replacing the previous set: roles missing from `recipients` are no
+   * longer published. A published recipient is a role's current recipient
+   * ({@link KeySource.getRecipient}) even when the store holds identities of
+   * the role, so new content goes to the key the directory names.
+   */
+  setPublishedRecipients(recipients: Record<string, string>, options?: AbortOptions): Promise<void>
+  /** The recipient the directory publishes for `role`, if any. */
+  getPublishedRecipient(role: string): string | undefined
 }
 
 const IDENTITIES = 'identities'
 const RECIPIENTS = 'recipients'
+const PUBLISHED = 'published'
 const GEN_FILE = /^(\d{6})\.(key|age)$/
 const GROUP_OTHER_RW = 0o066
 
@@ -139,6 +157,7 @@ class DefaultKeyStore implements KeyStore {
   private readonly timeout: number
   private held = new Map<string, HeldIdentity[]>()
   private recipients = new Map<string, string>()
+  private published = new Map<string, string>()
   private warned = false
   /** Writes run one at a time so two rotations cannot pick the same generation. */
   private writes: Promise<unknown> = Promise.resolve()
@@ -190,21 +209,27 @@ class DefaultKeyStore implements KeyStore {
       }
       if (ids.length > 0) held.set(role, ids.sort((a, b) => b.generation - a.generation))
     }
-    for (const file of await readDirIfExists(join(this.directory, RECIPIENTS))) {
-      if (!file.endsWith('.txt')) continue
-      const role = file.slice(0, -4)
-      validateRoleName(role, `recipients file ${file}: role name`)
-      const path = join(this.directory, RECIPIENTS, file)
-      const lines = keyLines(await readFile(path, { encoding: 'utf8', signal: options?.signal }))
-      const recipient = lines.at(-1)
-      const problem = recipientProblem(recipient)
-      if (recipient === undefined || problem !== undefined) {
-        throw new InvalidParametersError(`recipients file ${path}: ${recipient === undefined ? 'no recipient line' : `recipient is ${problem}`}`)
+    const readRecipients = async (sub: string, into: Map<string, string>): Promise<void> => {
+      for (const file of await readDirIfExists(join(this.directory, sub))) {
+        if (!file.endsWith('.txt')) continue
+        const role = file.slice(0, -4)
+        validateRoleName(role, `recipients file ${file}: role name`)
+        const path = join(this.directory, sub, file)
+        const lines = keyLines(await readFile(path, { encoding: 'utf8', signal: options?.signal }))
+        const recipient = lines.at(-1)
+        const problem = recipientProblem(recipient)
+        if (recipient === undefined || problem !== undefined) {
+          throw new InvalidParametersError(`recipients file ${path}: ${recipient === undefined ? 'no recipient line' : `recipient is ${problem}`}`)
+        }
+        into.set(role, recipient)
       }
-      recipients.set(role, recipient)
     }
+    const published = new Map<string, string>()
+    await readRecipients(RECIPIENTS, recipients)
+    await readRecipients(PUBLISHED, published)
     this.held = held
     this.recipients = recipients
+    this.published = published
     this.log('loaded %d held roles and %d recipients from %s', held.size, recipients.size, this.directory)
   }
 
@@ -239,7 +264,11 @@ class DefaultKeyStore implements KeyStore {
   }
 
   getRecipient (role: string): string | undefined {
-    return this.held.get(role)?.[0].recipient ?? this.recipients.get(role)
+    return this.published.get(role) ?? this.held.get(role)?.[0].recipient ?? this.recipients.get(role)
+  }
+
+  getPublishedRecipient (role: string): string | undefined {
+    return this.published.get(role)
   }
 
   getIdentities (role: string): string[] {
@@ -248,7 +277,7 @@ class DefaultKeyStore implements KeyStore {
 
   exportRecipients (): Record<string, string> {
     const out: Record<string, string> = {}
-    const roles = new Set([...this.recipients.keys(), ...this.held.keys()])
+    const roles = new Set([...this.recipients.keys(), ...this.held.keys(), ...this.published.keys()])
     for (const role of [...roles].sort()) out[role] = this.getRecipient(role)!
     return out
   }
@@ -272,6 +301,41 @@ class DefaultKeyStore implements KeyStore {
     validateRoleName(role)
     parseIdentity(identity, `identity for role ${role}`)
     return await this.addGeneration(role, identity, options)
+  }
+
+  async importIdentities (role: string, identities: string[], options?: AbortOptions): Promise<RoleKeyInfo[]> {
+    validateRoleName(role)
+    if (!Array.isArray(identities)) throw new InvalidParametersError('identities must be a list of age identities')
+    identities.forEach((id, i) => { parseIdentity(id, `identity ${i} for role ${role}`) })
+    return await this.serialize(async () => {
+      const added: RoleKeyInfo[] = []
+      for (const identity of identities) {
+        if ((this.held.get(role) ?? []).some(h => h.identity === identity)) continue
+        added.push(await this.writeGeneration(role, identity, options))
+      }
+      return added
+    })
+  }
+
+  async setPublishedRecipients (recipients: Record<string, string>, options?: AbortOptions): Promise<void> {
+    if (recipients == null || typeof recipients !== 'object') throw new InvalidParametersError('recipients must map role names to age recipients')
+    deadline(options, this.timeout, 'key store write')
+    for (const [role, recipient] of Object.entries(recipients)) {
+      validateRoleName(role)
+      parseRecipient(recipient, `published recipient for role ${role}`)
+    }
+    await this.serialize(async () => {
+      const dir = join(this.directory, PUBLISHED)
+      await mkdir(dir, { recursive: true, mode: 0o700 })
+      for (const [role, recipient] of Object.entries(recipients)) {
+        if (this.published.get(role) === recipient) continue
+        await writeAtomic(join(dir, `${role}.txt`), `# role: ${role} (published by the role directory)\n${recipient}\n`, 0o644)
+      }
+      for (const role of this.published.keys()) {
+        if (!(role in recipients)) await rm(join(dir, `${role}.txt`), { force: true })
+      }
+      this.published = new Map(Object.entries(recipients))
+    })
   }
 
   private async serialize<T> (fn: () => Promise<T>): Promise<T> {
