@@ -10,7 +10,9 @@ const names = [
   'BackendUnavailableError',
   'NotStartedError',
   'TimeoutError',
-  'AbortError'
+  'AbortError',
+  'RecordConflictError',
+  'MissingRecipientError'
 ] as const
 
 describe('shared errors', () => {
@@ -36,7 +38,15 @@ describe('shared errors', () => {
     expect(err.limit).toBe(5)
   })
 
+  it('keeps the role on MissingRecipientError and the reason on CertificateError', () => {
+    expect(new types.MissingRecipientError('no recipient', { role: 'qa_engineer' }).role).toBe('qa_engineer')
+    const err = new types.CertificateError('expired', { reason: 'expired' })
+    expect(err.name).toBe('CertificateError')
+    expect(types.CertificateError.name).toBe('CertificateError')
+    expect(err.reason).toBe('expired')
+  })
+
   it('exports nothing at run time but the error classes', () => {
-    expect(Object.keys(types).sort()).toEqual([...names].sort())
+    expect(Object.keys(types).sort()).toEqual([...names, 'CertificateError'].sort())
   })
 })
