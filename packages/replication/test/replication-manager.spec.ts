@@ -19,7 +19,13 @@ afterEach(async () => {
   managers = []
   await cluster?.stopAll()
   cluster = undefined
+  vi.useRealTimers()
 })
+
+/** Runs the timers due now and lets the promise chains they start finish (fake timers only). */
+async function settle (): Promise<void> {
+  for (let i = 0; i < 10; i++) await vi.advanceTimersByTimeAsync(0)
+}
 
 describe('measured replicas', () => {
   it('counts this node and the peers that answer yes, closest first', async () => {
@@ -72,6 +78,148 @@ describe('measured replicas', () => {
     const status = await m.addContent('/test/nothing', 0)
     expect(status).toMatchObject({ health: 'critical', actualReplicas: 0, healthyProviders: 0 })
     expect(status.lastChecked).toBeGreaterThan(0)
+  })
+})
+
+describe('what is not a replica', () => {
+  // Namespace `test`: lax nodes take any record; a strict node's validator accepts only version byte 1.
+  const lax = { validators: { test: () => {}, ver: () => {} }, selectors: { test: () => 0, ver: () => 0 } }
+  const strict = {
+    validators: { test: (_key: string, value: Uint8Array) => { if (value[0] !== 1) throw new Error('not a valid record') }, ver: () => {} },
+    selectors: { test: () => 0, ver: () => 0 }
+  }
+
+  it('a peer holding a copy that fails validation is not a replica', async () => {
+    // nodes 0-6 are lax, node 7 is strict
+    cluster = await mockCluster(8, 3, (i) => i === 7 ? strict : lax)
+    const watcher = cluster.nodes[7]
+    const key = '/test/invalid'
+    // an invalid copy reaches the writer and the closest lax peers, then a valid copy is written by another
+    // node; the peers that hold the invalid one keep it (selector: the held record wins)
+    const [first, second] = cluster.nodes.filter(n => n !== watcher)
+    const bad = await first.putValue(key, new Uint8Array([0]))
+    const good = await second.putValue(key, new Uint8Array([1]))
+    const invalidHolders = [first.peerId, ...bad.peers].filter(p => p !== watcher.peerId)
+    const validHolders = [...new Set([second.peerId, ...good.peers.filter(p => !invalidHolders.includes(p))])]
+    expect(invalidHolders.length).toBeGreaterThan(0)
+
+    // a lax node counts every copy
+    const laxManager = manage(first, { enableAutoReplication: false })
+    await laxManager.start()
+    const laxCount = await laxManager.addContent(key, 1)
+    expect([...laxCount.replicationNodes].sort()).toEqual([...new Set([...invalidHolders, ...validHolders])].sort())
+
+    // the strict node counts only the valid copies
+    const m = manage(watcher, { enableAutoReplication: false })
+    await m.start()
+    const status = await m.addContent(key, 1)
+    expect([...status.replicationNodes].sort()).toEqual([...validHolders].sort())
+    expect(status.replicationNodes.some(p => invalidHolders.includes(p))).toBe(false)
+    expect(status.actualReplicas).toBe(validHolders.length)
+  })
+
+  it('a key whose every copy fails validation is critical', async () => {
+    cluster = await mockCluster(6, 3, (i) => i === 5 ? strict : lax)
+    const watcher = cluster.nodes[5]
+    const put = await cluster.nodes[0].putValue('/test/all-bad', new Uint8Array([9]))
+    expect(put.peers.filter(p => p !== watcher.peerId).length).toBeGreaterThan(0)
+    const m = manage(watcher, { enableAutoReplication: false })
+    await m.start()
+    expect(await m.addContent('/test/all-bad', 1)).toMatchObject({ health: 'critical', actualReplicas: 0, replicationNodes: [], healthyProviders: 0 })
+  })
+
+  it('a peer that does not answer within peerQueryTimeout is not a replica', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
+    cluster = await mockCluster(8, 3)
+    const [writer] = cluster.nodes
+    const put = await writer.putValue('/test/silent', bytes('s'))
+    const holders = [writer.peerId, ...put.peers]
+    const spy = spyDHT(cluster.nodes.find(n => !holders.includes(n.peerId))!)
+    const silent = put.peers[0]
+    spy.silent.add(silent)
+    const m = manage(spy, { enableAutoReplication: false, peerQueryTimeout: 1_000 })
+    await m.start()
+    const measuring = m.addContent('/test/silent', 1)
+    await vi.advanceTimersByTimeAsync(1_000)
+    const status = await measuring
+    // it was asked, and did not answer in time
+    expect(spy.asked).toContain(silent)
+    expect([...status.replicationNodes].sort()).toEqual(holders.filter(p => p !== silent).sort())
+    expect(status).toMatchObject({ actualReplicas: 3, healthyProviders: 3 })
+    // and its question was called off, not left hanging
+    expect(spy.aborted).toEqual(['getValueFromPeer'])
+    const providers = await m.findProviders('/test/silent')
+    expect(providers.map(p => p.peerId)).not.toContain(silent)
+  })
+
+  it('asks the peers that announced the key, beyond the closest ones', async () => {
+    cluster = await mockCluster(8, 3)
+    const key = '/test/announced'
+    const byDistance = [...cluster.nodes].sort((a, b) => xorDistance(key, a.peerId) < xorDistance(key, b.peerId) ? -1 : 1)
+    // the farthest node holds a copy (its own put) and announces it
+    const far = byDistance[7]
+    await far.putValue(key, bytes('a'))
+    await far.provide(key)
+    const watcher = byDistance[6]
+    // one closest peer and one announced provider are asked, besides this node
+    const m = manage(watcher, { enableAutoReplication: false, enableReprovide: false, maxProvidersPerKey: 1 })
+    await m.start()
+    const status = await m.addContent(key, 1)
+    expect(status.replicationNodes).toContain(far.peerId)
+    expect(status.replicationNodes).toContain(byDistance[0].peerId)
+  })
+})
+
+describe('provider records over several measurements', () => {
+  it('keeps addedAt, moves lastSeen, and computes quality over the last qualityWindow checks', async () => {
+    cluster = await mockCluster(8, 3)
+    const [writer] = cluster.nodes
+    const put = await writer.putValue('/test/q', bytes('q'))
+    const flaky = put.peers[0]
+    let now = 1_000
+    const m = replicationManager({ enableAutoReplication: false, qualityWindow: 2 })({ dht: writer, clock: { now: () => now } })
+    managers.push(m)
+    await m.start()
+    await m.addContent('/test/q', 1)
+    const info = async (): Promise<{ addedAt: number, lastSeen: number, quality: number }> => (await m.findProviders('/test/q')).find(p => p.peerId === flaky)!
+    expect(await info()).toMatchObject({ addedAt: 1_000, lastSeen: 1_000, quality: 1 })
+
+    now = 2_000
+    await cluster.byId(flaky).stop()
+    await m.checkReplication('/test/q')
+    // [yes, no]
+    expect(await info()).toMatchObject({ addedAt: 1_000, lastSeen: 1_000, quality: 0.5 })
+    now = 3_000
+    await m.checkReplication('/test/q')
+    // [no, no]: the first yes left the window of 2
+    expect(await info()).toMatchObject({ addedAt: 1_000, lastSeen: 1_000, quality: 0 })
+
+    now = 4_000
+    await cluster.byId(flaky).start()
+    const back = await m.checkReplication('/test/q')
+    // [no, yes]: a replica again, and reliable enough (quality 0.5) to be a healthy provider
+    expect(await info()).toMatchObject({ addedAt: 1_000, lastSeen: 4_000, quality: 0.5 })
+    expect(back.replicationNodes).toContain(flaky)
+    expect(back.healthyProviders).toBe(back.actualReplicas)
+  })
+
+  it('does not count a replica whose quality is below 0.5 as a healthy provider', async () => {
+    cluster = await mockCluster(8, 3)
+    const [writer] = cluster.nodes
+    const put = await writer.putValue('/test/hp', bytes('h'))
+    const flaky = put.peers[0]
+    const m = manage(writer, { enableAutoReplication: false, qualityWindow: 3 })
+    await m.start()
+    await m.addContent('/test/hp', 1)
+    await cluster.byId(flaky).stop()
+    await m.checkReplication('/test/hp')
+    await m.checkReplication('/test/hp')
+    await cluster.byId(flaky).start()
+    // [no, no, yes]: it holds the key now, with quality 1/3
+    const status = await m.checkReplication('/test/hp')
+    expect(status.replicationNodes).toContain(flaky)
+    expect(status.actualReplicas).toBe(4)
+    expect(status.healthyProviders).toBe(3)
   })
 })
 
@@ -156,6 +304,8 @@ describe('repair', () => {
   })
 
   it('does not run a background repair beside a repairContent of the same key', async () => {
+    // time stands still: the background repair timer fires when the test advances it
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
     cluster = await mockCluster(8, 3)
     const [writer] = cluster.nodes
     const put = await writer.putValue('/test/once', bytes('o'))
@@ -164,18 +314,41 @@ describe('repair', () => {
     await m.start()
     await m.addContent('/test/once', 1)
     for (const p of put.peers) await cluster.byId(p).stop()
+    // the measurement finds the key degraded and arms a background repair due now
     expect((await m.checkReplication('/test/once')).health).toBe('degraded')
-    // hold the manual repair at its announcement while the background timer comes due
+    expect(spy.puts).toEqual([])
+    // hold the manual repair at its announcement
     const g = gate()
     spy.gate = g
     const manual = m.repairContent('/test/once')
-    await vi.waitFor(() => { expect(g.waiting).toHaveLength(1) })
-    await new Promise(resolve => setTimeout(resolve, 0))
+    // the background repair's timer comes due while the manual repair is held
+    await settle()
+    expect(g.waiting.map(w => w.key)).toEqual(['/test/once'])
     expect(spy.puts).toEqual(['/test/once'])
     spy.gate = undefined
     g.releaseAll()
     expect((await manual).health).toBe('healthy')
+    await settle()
     expect(spy.puts).toEqual(['/test/once'])
+    expect(m.getMetrics().repairs).toBe(1)
+  })
+
+  it('without a repairContent in flight, the same degraded key is repaired in the background', async () => {
+    // the control of the test above: the background repair does run when the key is free
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
+    cluster = await mockCluster(8, 3)
+    const [writer] = cluster.nodes
+    const put = await writer.putValue('/test/bg', bytes('b'))
+    const spy = spyDHT(writer)
+    const m = manage(spy)
+    await m.start()
+    await m.addContent('/test/bg', 1)
+    for (const p of put.peers) await cluster.byId(p).stop()
+    expect((await m.checkReplication('/test/bg')).health).toBe('degraded')
+    expect(spy.puts).toEqual([])
+    await settle()
+    expect(spy.puts).toEqual(['/test/bg'])
+    expect(m.getReplicationStatus('/test/bg').health).toBe('healthy')
     expect(m.getMetrics().repairs).toBe(1)
   })
 
@@ -330,7 +503,10 @@ describe('errors', () => {
     await m.start()
     const before = await m.addContent('/test/own', 1)
     await writer.stop()
-    await expect(m.checkReplication('/test/own')).rejects.toMatchObject({ name: 'BackendUnavailableError' })
+    const err = await m.checkReplication('/test/own').then(() => undefined, (e: unknown) => e as Error)
+    expect(err).toMatchObject({ name: 'BackendUnavailableError' })
+    expect(err?.message).toMatch(/^cannot measure \/test\/own: this node's DHT did not answer \(NotStartedError: .+\)$/)
+    expect((err?.cause as Error | undefined)?.name).toBe('NotStartedError')
     expect(m.getReplicationStatus('/test/own')).toEqual(before)
   })
 

@@ -133,44 +133,100 @@ describe('properties of invalid addresses', () => {
 })
 
 describe('fuzzing: only InvalidUcxlAddressError, and lenient output is canonical', () => {
+  const FUZZ_RUNS = 2000
   const grammarChars = fc.constantFrom(...'ab_-09:@/.*^~ Aé\u0000'.split(''), 'any', 'ucxl://', '*^', '*~', '~~1', '^^2', '..', '//')
   const near = fc.array(grammarChars, { maxLength: 40 }).map((parts) => `ucxl://${parts.join('')}`)
-  const anything = fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'grapheme', maxLength: 30 }), near)
+
+  /** Valid addresses in every form parseLenient accepts; the canonical ones parse accepts too. */
+  const lenientForm = fc.tuple(fields, fc.constantFrom('canonical', 'slash', 'no-temporal', 'upper-scheme', 'spaces', 'star', 'zeros')).map(([x, form]) => {
+    const canonical = format(x)
+    const rest = canonical.slice('ucxl://'.length)
+    switch (form) {
+      case 'slash': return `ucxl://${x.agent}/${x.role}/${x.project}/${x.task}${x.path === '' ? '' : `/${x.path}`}`
+      case 'no-temporal': return x.path === '' ? canonical : `ucxl://${x.agent}:${x.role}@${x.project}:${x.task}/${x.path}`
+      case 'upper-scheme': return `UCXL://${rest}`
+      case 'spaces': return ` \t${canonical}\n `
+      case 'star': return `ucxl://*:${rest.slice(rest.indexOf(':') + 1)}`
+      case 'zeros': return canonical.replace(/([*~^][~^])(\d)/, '$1007$2')
+      default: return canonical
+    }
+  })
+  /** One edit of a string: insert, delete or replace at a position. */
+  const edit = fc.tuple(fc.constantFrom('insert', 'delete', 'replace'), fc.nat(), grammarChars)
+  function applyEdit (s: string, [kind, at, piece]: [string, number, string]): string {
+    const i = at % (s.length + 1)
+    if (kind === 'insert') return s.slice(0, i) + piece + s.slice(i)
+    if (kind === 'delete') return s.slice(0, i) + s.slice(i + 1)
+    return s.slice(0, i) + piece + s.slice(i + 1)
+  }
+  /** A valid address with up to three edits: some stay valid, most do not. */
+  const mutated = fc.tuple(lenientForm, fc.array(edit, { maxLength: 3 })).map(([s, edits]) => edits.reduce(applyEdit, s))
+  const anything = fc.oneof(
+    fc.string({ maxLength: 60 }),
+    fc.string({ unit: 'grapheme', maxLength: 30 }),
+    near,
+    { arbitrary: fields.map((x) => format(x)), weight: 2 },
+    lenientForm,
+    { arbitrary: mutated, weight: 2 }
+  )
+
+  /** How many generated inputs a parser accepted and rejected. */
+  class Tally {
+    accepted = 0
+    rejected = 0
+    /** Both kinds must be a real share of the inputs, or the property tests one side only. */
+    expectBoth (runs: number): void {
+      expect(this.accepted + this.rejected).toBeGreaterThanOrEqual(runs)
+      expect(this.accepted, 'accepted inputs').toBeGreaterThanOrEqual(runs * 0.15)
+      expect(this.rejected, 'rejected inputs').toBeGreaterThanOrEqual(runs * 0.15)
+    }
+  }
+
+  /** Calls `fn`, counting the outcome; returns its result or undefined when it threw InvalidUcxlAddressError. */
+  function attempt (tally: Tally, fn: (s: string) => UCXLAddress, s: string): UCXLAddress | undefined {
+    let address: UCXLAddress
+    try {
+      address = fn(s)
+    } catch (err) {
+      expect(err).toBeInstanceOf(InvalidUcxlAddressError)
+      tally.rejected++
+      return undefined
+    }
+    tally.accepted++
+    return address
+  }
 
   it('parse and parseLenient never throw anything else', () => {
+    const strict = new Tally()
+    const lenient = new Tally()
     fc.assert(fc.property(anything, (s) => {
-      for (const fn of [parse, parseLenient]) {
-        try {
-          fn(s)
-        } catch (err) {
-          expect(err).toBeInstanceOf(InvalidUcxlAddressError)
-        }
-      }
-    }), { numRuns: 2000 })
+      attempt(strict, parse, s)
+      attempt(lenient, parseLenient, s)
+    }), { numRuns: FUZZ_RUNS })
+    strict.expectBoth(FUZZ_RUNS)
+    lenient.expectBoth(FUZZ_RUNS)
   })
 
   it('whatever parseLenient accepts, its raw is strictly valid and denotes the same address', () => {
+    const tally = new Tally()
     fc.assert(fc.property(anything, (s) => {
-      let address: UCXLAddress
-      try {
-        address = parseLenient(s)
-      } catch {
-        return
-      }
+      const address = attempt(tally, parseLenient, s)
+      if (address === undefined) return
       expect(parse(address.raw)).toStrictEqual(address)
-    }), { numRuns: 2000 })
+      expect(format(address)).toBe(address.raw)
+    }), { numRuns: FUZZ_RUNS })
+    tally.expectBoth(FUZZ_RUNS)
   })
 
-  it('whatever parse accepts is its own canonical form', () => {
+  it('whatever parse accepts is its own canonical form, and parseLenient agrees', () => {
+    const tally = new Tally()
     fc.assert(fc.property(anything, (s) => {
-      let address: UCXLAddress
-      try {
-        address = parse(s)
-      } catch {
-        return
-      }
+      const address = attempt(tally, parse, s)
+      if (address === undefined) return
       expect(address.raw).toBe(s)
       expect(format(address)).toBe(s)
-    }), { numRuns: 2000 })
+      expect(parseLenient(s)).toStrictEqual(address)
+    }), { numRuns: FUZZ_RUNS })
+    tally.expectBoth(FUZZ_RUNS)
   })
 })

@@ -1,0 +1,12 @@
+// @ts-check
+// A quick mutation run for CI: base64, armor and keys, from scratch, failing below the floor.
+import { strykerConfig } from '../../stryker.base.mjs'
+
+export default strykerConfig({
+  mutate: ['src/age/base64.ts', 'src/age/armor.ts', 'src/age/keys.ts'],
+  vitest: { configFile: 'vitest.stryker.config.ts' },
+  incremental: false,
+  reporters: ['clear-text', 'json'],
+  jsonReporter: { fileName: 'reports/mutation-quick/mutation.json' },
+  thresholds: { high: 85, low: 70, break: 80 }
+})
