@@ -23,11 +23,17 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import {
   CAPABILITY_PROVIDER_PREFIX,
   DEFAULT_AGENT_VERSION,
+  DEFAULT_BAN_DURATION,
   DEFAULT_BOOTSTRAP_INTERVAL,
   DEFAULT_BOOTSTRAP_TIMEOUT,
   DEFAULT_CONNECTION_PING_INTERVAL,
   DEFAULT_DISCOVERY_INTERVAL,
+  DEFAULT_INBOUND_PUT_BURST,
+  DEFAULT_INBOUND_PUT_RATE,
   DEFAULT_JOIN_STAGGER,
+  DEFAULT_MAX_BYTES_PER_PEER,
+  DEFAULT_MAX_PEER_STRIKES,
+  DEFAULT_MAX_RECORDS_PER_PEER,
   DEFAULT_PEER_CHECK_TIMEOUT,
   DEFAULT_PEER_CLEANUP_INTERVAL,
   DEFAULT_PEER_REQUEST_TIMEOUT,
@@ -35,6 +41,7 @@ import {
   DEFAULT_PROTOCOL,
   DEFAULT_PROVIDER_LIMIT,
   DEFAULT_QUERY_TIMEOUT,
+  DEFAULT_STRIKE_WINDOW,
   DEFAULT_TCP_LISTEN,
   MAX_PEER_CHECKS,
   PEER_INFO_PROTOCOL,
@@ -43,6 +50,7 @@ import {
   ROLE_PROVIDER_PREFIX,
   UNREACHABLE_PEER_TTL
 } from './constants.js'
+import { AbuseGuard } from './abuse-guard.js'
 import { kadInternals, routingTablePeers } from './internals.js'
 import { namespaceOf, providerKeyToCID, recordKeyBytes } from './keys.js'
 import { readPeerInfo, writePeerInfo } from './peer-info.js'
@@ -50,7 +58,7 @@ import { PeerLiveness } from './peer-liveness.js'
 import { guardedDatastore, RecordGuard } from './record-guard.js'
 import { OperationSignal, sleep } from './utils.js'
 import type { KadDHTInternals } from './internals.js'
-import type { ChorusDHT, ChorusDHTComponents, ChorusDHTInit, ChorusDHTMode, ChorusServices, ChorusTransport } from './index.js'
+import type { AbuseStats, ChorusDHT, ChorusDHTComponents, ChorusDHTInit, ChorusDHTMode, ChorusServices, ChorusTransport } from './index.js'
 import type {
   AbortOptions,
   AgentInfo,
@@ -68,7 +76,7 @@ import type {
   RecordValidator,
   RolePeer
 } from '@chorus-dht/types'
-import type { ComponentLogger as Libp2pComponentLogger, Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { ComponentLogger as Libp2pComponentLogger, Connection, ConnectionGater, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { KadDHTInit, SelectFn, ValidateFn } from '@libp2p/kad-dht'
 import type { Datastore } from 'interface-datastore'
 import type { CID } from 'multiformats/cid'
@@ -97,6 +105,14 @@ interface ResolvedInit {
   pingNewContacts: boolean
   peerCheckTimeout: number
   connectionPingInterval: number
+  inboundPutRate: number
+  inboundPutBurst: number
+  maxRecordsPerPeer: number
+  maxBytesPerPeer: number
+  maxPeerStrikes: number
+  strikeWindow: number
+  banDuration: number
+  connectionGater?: ConnectionGater
   kadDHT: Partial<KadDHTInit>
 }
 
@@ -111,6 +127,31 @@ function positive (name: string, value: number | undefined, fallback: number, al
     throw new InvalidParametersError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of ms, got ${String(value)}`)
   }
   return value
+}
+
+/** Longest delay a Node timer takes, ms. */
+const MAX_TIMER = 2 ** 31 - 1
+
+/** A positive limit (not a duration): `Infinity` allowed unless `finite`, an integer when `integer`. */
+function limit (name: string, value: number | undefined, fallback: number, options: { integer?: boolean, finite?: boolean } = {}): number {
+  if (value == null) {
+    return fallback
+  }
+  const ok = typeof value === 'number' && value > 0 &&
+    (value === Infinity ? options.finite !== true : (options.integer !== true || Number.isInteger(value)))
+  if (!ok) {
+    throw new InvalidParametersError(`${name} must be a positive ${options.integer === true ? 'integer' : 'number'}${options.finite === true ? '' : ' or Infinity'}, got ${String(value)}`)
+  }
+  return value
+}
+
+/** A positive duration a timer can wait, ms. */
+function timerDuration (name: string, value: number | undefined, fallback: number): number {
+  const ms = positive(name, value, fallback)
+  if (ms > MAX_TIMER) {
+    throw new InvalidParametersError(`${name} must be at most ${MAX_TIMER} ms, got ${String(value)}`)
+  }
+  return ms
 }
 
 function resolveInit (init: ChorusDHTInit): ResolvedInit {
@@ -154,6 +195,14 @@ function resolveInit (init: ChorusDHTInit): ResolvedInit {
     pingNewContacts: init.pingNewContacts ?? false,
     peerCheckTimeout: positive('peerCheckTimeout', init.peerCheckTimeout, DEFAULT_PEER_CHECK_TIMEOUT),
     connectionPingInterval: positive('connectionPingInterval', init.connectionPingInterval, DEFAULT_CONNECTION_PING_INTERVAL),
+    inboundPutRate: limit('inboundPutRate', init.inboundPutRate, DEFAULT_INBOUND_PUT_RATE),
+    inboundPutBurst: limit('inboundPutBurst', init.inboundPutBurst, DEFAULT_INBOUND_PUT_BURST, { integer: true, finite: true }),
+    maxRecordsPerPeer: limit('maxRecordsPerPeer', init.maxRecordsPerPeer, DEFAULT_MAX_RECORDS_PER_PEER, { integer: true }),
+    maxBytesPerPeer: limit('maxBytesPerPeer', init.maxBytesPerPeer, DEFAULT_MAX_BYTES_PER_PEER, { integer: true }),
+    maxPeerStrikes: limit('maxPeerStrikes', init.maxPeerStrikes, DEFAULT_MAX_PEER_STRIKES, { integer: true }),
+    strikeWindow: timerDuration('strikeWindow', init.strikeWindow, DEFAULT_STRIKE_WINDOW),
+    banDuration: timerDuration('banDuration', init.banDuration, DEFAULT_BAN_DURATION),
+    ...(init.connectionGater != null ? { connectionGater: init.connectionGater } : {}),
     kadDHT: init.kadDHT ?? {}
   }
 }
@@ -172,6 +221,7 @@ export class ChorusDHTNode implements ChorusDHT {
   private readonly recordKeys: Set<string>
   private readonly guard: RecordGuard
   private readonly liveness: PeerLiveness
+  private readonly abuse: AbuseGuard
   private readonly knownPeers = new Map<string, RolePeer>()
   private agentInfo: AgentInfo
   private status: 'stopped' | 'starting' | 'started' | 'stopping' = 'stopped'
@@ -182,7 +232,7 @@ export class ChorusDHTNode implements ChorusDHT {
   private startedAt = 0
   private readonly onIdentify: (evt: CustomEvent<{ peerId: PeerId }>) => void
 
-  private constructor (libp2p: Libp2p<ChorusServices>, init: ResolvedInit, datastore: Datastore, recordKeys: Set<string>, guard: RecordGuard, components: ChorusDHTComponents, agent: AgentInfo, log: Logger) {
+  private constructor (libp2p: Libp2p<ChorusServices>, init: ResolvedInit, datastore: Datastore, recordKeys: Set<string>, guard: RecordGuard, abuse: AbuseGuard, components: ChorusDHTComponents, agent: AgentInfo, log: Logger) {
     this.libp2p = libp2p
     this.peerId = libp2p.peerId.toString()
     this.kad = kadInternals(libp2p.services.dht)
@@ -190,6 +240,7 @@ export class ChorusDHTNode implements ChorusDHT {
     this.datastore = datastore
     this.recordKeys = recordKeys
     this.guard = guard
+    this.abuse = abuse
     this.clock = components.clock ?? { now: () => Date.now() }
     this.liveness = new PeerLiveness({ libp2p, kad: this.kad, clock: this.clock, log }, {
       checkTimeout: init.peerCheckTimeout,
@@ -197,6 +248,8 @@ export class ChorusDHTNode implements ChorusDHT {
       maxChecks: MAX_PEER_CHECKS,
       pingNewContacts: init.pingNewContacts
     })
+    // after the liveness check of new contacts, so that a banned peer is refused before it
+    abuse.attach(libp2p, this.kad)
     this.random = components.random ?? { next: () => Math.random() }
     this.log = log
     this.agentInfo = agent
@@ -216,7 +269,18 @@ export class ChorusDHTNode implements ChorusDHT {
     const log = logger.forComponent('chorus-dht:dht-core')
     const recordKeys = new Set<string>()
     const guard = new RecordGuard({ validators: init.validators, selectors: init.selectors, replacers: init.replacers, log })
-    const datastore = guardedDatastore(components.datastore ?? new MemoryDatastore(), recordKeys, guard)
+    const abuse = new AbuseGuard({
+      inboundPutRate: init.inboundPutRate,
+      inboundPutBurst: init.inboundPutBurst,
+      maxRecordsPerPeer: init.maxRecordsPerPeer,
+      maxBytesPerPeer: init.maxBytesPerPeer,
+      maxPeerStrikes: init.maxPeerStrikes,
+      strikeWindow: init.strikeWindow,
+      banDuration: init.banDuration,
+      ...(init.connectionGater != null ? { connectionGater: init.connectionGater } : {}),
+      log: logger.forComponent('chorus-dht:dht-core:abuse')
+    })
+    const datastore = guardedDatastore(components.datastore ?? new MemoryDatastore(), recordKeys, guard, abuse)
     const toBytesKey = (key: Uint8Array): string => DECODER.decode(key)
     const validators: Record<string, ValidateFn> = {}
     for (const [ns, validate] of Object.entries(init.validators)) {
@@ -248,6 +312,8 @@ export class ChorusDHTNode implements ChorusDHT {
       nodeInfo: { userAgent: init.agentVersion },
       connectionManager: { allow: init.allow },
       connectionMonitor: { pingInterval: init.connectionPingInterval },
+      // refuses banned peers, then asks init.connectionGater (see AbuseGuard)
+      connectionGater: abuse.gater,
       services: {
         identify: identify(),
         ping: ping(),
@@ -259,7 +325,7 @@ export class ChorusDHTNode implements ChorusDHT {
       role: rawInit.agent?.role ?? '',
       capabilities: [...(rawInit.agent?.capabilities ?? [])]
     }
-    return new ChorusDHTNode(libp2p as unknown as Libp2p<ChorusServices>, init, datastore, recordKeys, guard, components, agent, log)
+    return new ChorusDHTNode(libp2p as unknown as Libp2p<ChorusServices>, init, datastore, recordKeys, guard, abuse, components, agent, log)
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -333,6 +399,7 @@ export class ChorusDHTNode implements ChorusDHT {
       this.shutdown.abort()
       this.libp2p.removeEventListener('peer:identify', this.onIdentify)
       this.liveness.stop()
+      this.abuse.stop()
       await Promise.allSettled(this.loops)
       this.loops = []
       this.log('loops ended, stopping libp2p')
@@ -414,6 +481,10 @@ export class ChorusDHTNode implements ChorusDHT {
       uptime: started ? Math.max(0, this.clock.now() - this.startedAt) : 0,
       connectedPeers: started ? this.getConnectedPeers().length : 0
     }
+  }
+
+  getAbuseStats (): AbuseStats {
+    return this.abuse.stats()
   }
 
   getDHTSize (): number {

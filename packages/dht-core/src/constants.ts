@@ -48,3 +48,17 @@ export const DEFAULT_PEER_CHECK_TIMEOUT = 5_000
 export const UNREACHABLE_PEER_TTL = 10 * 60_000
 /** Upper bound of disconnect liveness checks in flight. */
 export const MAX_PEER_CHECKS = 32
+/** Inbound PUT_VALUE records one peer may send per second, on average. */
+export const DEFAULT_INBOUND_PUT_RATE = 100
+/** Inbound PUT_VALUE records one peer may send at once (per window of burst / rate seconds). */
+export const DEFAULT_INBOUND_PUT_BURST = 500
+/** Records one peer's PUTs may make this node hold. */
+export const DEFAULT_MAX_RECORDS_PER_PEER = 10_000
+/** Bytes (serialized records) one peer's PUTs may make this node hold. */
+export const DEFAULT_MAX_BYTES_PER_PEER = 64 * 1024 * 1024
+/** Strikes within the strike window after which a peer is banned. */
+export const DEFAULT_MAX_PEER_STRIKES = 20
+/** The window in which strikes are counted, ms. */
+export const DEFAULT_STRIKE_WINDOW = 10 * 60_000
+/** How long a banned peer is refused, ms. */
+export const DEFAULT_BAN_DURATION = 10 * 60_000

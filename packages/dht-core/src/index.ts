@@ -42,7 +42,7 @@ import type {
   RoleDiscovery,
   RolePeer
 } from '@chorus-dht/types'
-import type { PrivateKey, Libp2p } from '@libp2p/interface'
+import type { ConnectionGater, PrivateKey, Libp2p } from '@libp2p/interface'
 import type { KadDHT, KadDHTInit } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { Datastore } from 'interface-datastore'
@@ -239,6 +239,76 @@ export interface ChorusDHTInit {
   connectionPingInterval?: number
 
   /**
+   * Inbound PUT_VALUE records one peer may send per second, on average:
+   * at most `inboundPutBurst` records per fixed window of
+   * `inboundPutBurst / inboundPutRate` seconds (libp2p's `RateLimiter`).
+   * A record over the limit is not stored and the putter's stream is reset
+   * (the refusal it sees). `Infinity` turns the limit off.
+   * @default 100
+   */
+  inboundPutRate?: number
+
+  /**
+   * Inbound PUT_VALUE records one peer may send at once (see
+   * `inboundPutRate`). A positive integer.
+   * @default 500
+   */
+  inboundPutBurst?: number
+
+  /**
+   * Records one peer's PUT_VALUEs may make this node hold. A record belongs
+   * to the last peer whose PUT stored it (a re-put by another peer moves
+   * it; this node's own writes belong to nobody); a PUT that would go past
+   * the quota is refused. The bookkeeping is in memory and restarts empty.
+   * `Infinity` turns the quota off.
+   * @default 10000
+   */
+  maxRecordsPerPeer?: number
+
+  /**
+   * Bytes (serialized records) one peer's PUT_VALUEs may make this node
+   * hold; see `maxRecordsPerPeer`. `Infinity` turns the quota off.
+   * @default 67108864 (64 MiB)
+   */
+  maxBytesPerPeer?: number
+
+  /**
+   * Strikes within `strikeWindow` after which a peer is banned for
+   * `banDuration`: hung up on, dropped from the routing table and refused
+   * by the connection gater. An invalid record is one strike; rate-limit
+   * and quota refusals are one strike per rate window (a burst costs one,
+   * not one per record); a record refused because this node holds one its
+   * replacement rule keeps is none. `Infinity` never bans.
+   * @default 20
+   */
+  maxPeerStrikes?: number
+
+  /**
+   * The window in which a peer's strikes are counted (a fixed window opened
+   * by its first strike), ms.
+   * @default 600000
+   */
+  strikeWindow?: number
+
+  /**
+   * How long a banned peer is refused, ms; the ban then ends by itself
+   * (`stop()` ends every ban).
+   * @default 600000
+   */
+  banDuration?: number
+
+  /**
+   * A libp2p connection gater, consulted after chorus-dht's own (which
+   * refuses banned peers). libp2p keeps the gater chorus-dht builds as
+   * `components.connectionGater`; its peer methods (`denyDialPeer`,
+   * `denyInbound/OutboundEncryptedConnection`,
+   * `denyInbound/OutboundUpgradedConnection`) may be assigned to add a
+   * check and assigned back to what was read to remove it (not deleted).
+   * @default {}
+   */
+  connectionGater?: ConnectionGater
+
+  /**
    * Start the node before `createChorusDHT` resolves.
    * @default true
    */
@@ -281,6 +351,39 @@ export interface ChorusServices extends Record<string, unknown> {
 }
 
 /**
+ * Why a PUT_VALUE from a peer was refused: `invalid` (no record, or kad-dht's
+ * validation refused it), `rate-limited` (over `inboundPutRate`), `quota`
+ * (over `maxRecordsPerPeer` / `maxBytesPerPeer`), `conflict` (this node
+ * holds a record its replacement rule keeps), `banned` (from a banned peer
+ * whose connection was still closing).
+ */
+export type RejectReason = 'invalid' | 'rate-limited' | 'quota' | 'conflict' | 'banned'
+
+/**
+ * What peers tried to make this node store and what it refused, since the
+ * node was created (counters) or right now (`bannedPeers`,
+ * `peersHoldingRecords`). See `ChorusDHT.getAbuseStats`.
+ */
+export interface AbuseStats {
+  /** PUT_VALUEs from peers that were stored. */
+  accepted: number
+  /** PUT_VALUEs from peers that were refused, by reason. */
+  rejected: Record<RejectReason, number>
+  /** Quota refusals by the limit that was hit. */
+  quotaHits: { records: number, bytes: number }
+  /** Strikes counted against peers. */
+  strikes: number
+  /** Bans imposed. */
+  bans: number
+  /** Dials and connections the connection gater refused because the peer was banned. */
+  gaterRefusals: number
+  /** Peers banned right now. */
+  bannedPeers: string[]
+  /** Peers whose PUTs this node holds at least one record of. */
+  peersHoldingRecords: number
+}
+
+/**
  * A chorus-dht node: the `DHT` and `RoleDiscovery` contracts over libp2p and
  * kad-dht, plus access to the node underneath.
  */
@@ -301,6 +404,8 @@ export interface ChorusDHT extends DHT, RoleDiscovery {
   getRoutingTablePeers(): string[]
   /** The DHT mode kad-dht is in right now. */
   getMode(): 'client' | 'server'
+  /** Refused writes, strikes and bans (see "Hostile peers" in the README). */
+  getAbuseStats(): AbuseStats
 }
 
 /**

@@ -14,7 +14,11 @@
  *   only contacts recently found unreachable are pinged before they are
  *   added again;
  * - `routingTable.remove` / `routingTable.find` to drop a peer found
- *   unreachable (kad-dht itself only evicts when a bucket is full).
+ *   unreachable (kad-dht itself only evicts when a bucket is full);
+ * - `rpc.handlers.PUT_VALUE.handle(peerId, msg)`, the inbound PUT_VALUE
+ *   handler, wrapped so that the per-peer checks (rate limit, quotas,
+ *   strikes) know which peer sent the record: the handler itself writes
+ *   through the datastore without the peer id.
  */
 import type { KadDHT, MessageType, QueryEvent } from '@libp2p/kad-dht'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
@@ -40,11 +44,25 @@ interface NetworkInternals {
   sendRequest(to: PeerId, msg: { type: MessageType, key: Uint8Array }, options: AbortOptions & { path: { index: number, queued: number, running: number, total: number } }): AsyncIterable<QueryEvent>
 }
 
+/** The part of an inbound kad-dht message a PUT_VALUE handler reads. */
+export interface InboundPutMessage {
+  key: Uint8Array
+  record?: Uint8Array
+}
+
+/** An inbound PUT_VALUE handler: resolves the answer, or throws (kad-dht then resets the stream). */
+export type PutValueHandle = (peerId: PeerId, msg: InboundPutMessage) => Promise<unknown>
+
+interface RpcInternals {
+  handlers?: Record<string, { handle?: PutValueHandle } | undefined>
+}
+
 /** kad-dht with the internals chorus-dht uses. */
 export interface KadDHTInternals extends KadDHT {
   routingTable: RoutingTableInternals
   providers: ProvidersInternals
   network: NetworkInternals
+  rpc?: RpcInternals
 }
 
 /** Views a kad-dht service with its internals; throws if they are missing. */
@@ -114,4 +132,34 @@ export async function removeFromRoutingTable (dht: KadDHTInternals, peer: PeerId
     throw new Error('unsupported @libp2p/kad-dht version: routingTable.remove missing')
   }
   await remove.call(dht.routingTable, peer)
+}
+
+/**
+ * Wraps kad-dht's inbound PUT_VALUE handler: `wrap(peerId, msg, next)` runs
+ * for every PUT_VALUE a peer sends and calls `next` to let kad-dht validate
+ * and store it. Whatever `wrap` throws, kad-dht logs and answers by
+ * resetting the requester's stream (the refusal a putter sees).
+ */
+export function wrapPutValueHandler (dht: KadDHTInternals, wrap: (peerId: PeerId, msg: InboundPutMessage, next: PutValueHandle) => Promise<unknown>): void {
+  const handler = dht.rpc?.handlers?.PUT_VALUE
+  if (handler == null || typeof handler.handle !== 'function') {
+    throw new Error('unsupported @libp2p/kad-dht version: rpc.handlers.PUT_VALUE.handle missing')
+  }
+  const next = handler.handle.bind(handler) as PutValueHandle
+  handler.handle = async (peerId, msg) => wrap(peerId, msg, next)
+}
+
+/**
+ * Keeps `refuse`d peers out of the routing table: kad-dht checks each new
+ * contact with `routingTable.kb.verify` before adding it (other peers name
+ * peers in their answers), and a refused peer fails that check. Must be
+ * installed after {@link verifyContacts}, so that it runs first.
+ */
+export function refuseContacts (dht: KadDHTInternals, refuse: (peer: PeerId) => boolean): void {
+  const kb = dht.routingTable.kb
+  if (kb == null || typeof kb.verify !== 'function') {
+    throw new Error('unsupported @libp2p/kad-dht version: routingTable.kb.verify missing')
+  }
+  const verify = kb.verify.bind(kb)
+  kb.verify = async (contact, options) => refuse(contact.peerId) ? false : verify(contact, options)
 }

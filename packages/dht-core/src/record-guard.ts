@@ -119,14 +119,27 @@ export class RecordGuard {
 }
 
 /**
+ * Per-writer bookkeeping of record writes (the quotas): `claim` charges the
+ * write of `bytes` bytes under datastore key `dsKey` to whoever is writing
+ * (or throws to refuse it) and returns its undo, run when the write fails;
+ * `release` forgets a deleted record.
+ */
+export interface RecordWrites {
+  claim(dsKey: string, bytes: number): () => void
+  release(dsKey: string): void
+}
+
+/**
  * Wraps the datastore so that (a) every write of a DHT record passes the
  * {@link RecordGuard} and (b) the number of stored records (getStats'
- * `totalKeys`) is known without a query. kad-dht writes records with `put`
+ * `totalKeys`) is known without a query, and (c) every record write is
+ * charged to its writer (`writes`: the per-peer quotas; a refusal there
+ * stores nothing either). kad-dht writes records with `put`
  * (local puts, accepted remote puts, corrections); a refused write throws
  * `RecordConflictError` and stores nothing, which kad-dht's PUT_VALUE
  * handler turns into a reset of the requester's stream.
  */
-export function guardedDatastore (datastore: Datastore, keys: Set<string>, guard: RecordGuard): Datastore {
+export function guardedDatastore (datastore: Datastore, keys: Set<string>, guard: RecordGuard, writes?: RecordWrites): Datastore {
   return new Proxy(datastore, {
     get (target, prop) {
       const value = Reflect.get(target, prop, target)
@@ -135,11 +148,18 @@ export function guardedDatastore (datastore: Datastore, keys: Set<string>, guard
           if (!isRecordKey(key)) {
             return target.put(key, val, options)
           }
-          return guard.exclusive(key.toString(), async () => {
-            await guard.admit(target, key, val, options)
-            const out = await target.put(key, val, options)
-            keys.add(key.toString())
-            return out
+          const dsKey = key.toString()
+          return guard.exclusive(dsKey, async () => {
+            const undo = writes?.claim(dsKey, val.byteLength)
+            try {
+              await guard.admit(target, key, val, options)
+              const out = await target.put(key, val, options)
+              keys.add(dsKey)
+              return out
+            } catch (err) {
+              undo?.()
+              throw err
+            }
           })
         }
       }
@@ -147,6 +167,9 @@ export function guardedDatastore (datastore: Datastore, keys: Set<string>, guard
         return async (key: Key, options?: AbortOptions) => {
           await target.delete(key, options)
           keys.delete(key.toString())
+          if (isRecordKey(key)) {
+            writes?.release(key.toString())
+          }
         }
       }
       return typeof value === 'function' ? value.bind(target) : value
