@@ -135,9 +135,10 @@ describe('AgeCrypto', () => {
     const opened = await crypto.decryptWithRole(sealed, 'observer')
     const afterDecrypt = process.memoryUsage().arrayBuffers
     expect(Buffer.compare(Buffer.from(opened.buffer, opened.byteOffset, opened.length), Buffer.from(plaintext.buffer))).toBe(0)
-    // Each step adds about one payload (its output); allow slack for chunks not yet collected.
-    expect(afterEncrypt - before).toBeLessThan(2 * size)
-    expect(afterDecrypt - afterEncrypt).toBeLessThan(2 * size)
+    // Each step adds about one payload (its output); allow slack for chunks
+    // a loaded machine has not collected yet (a copy per chunk would be far more)
+    expect(afterEncrypt - before).toBeLessThan(3 * size)
+    expect(afterDecrypt - afterEncrypt).toBeLessThan(3 * size)
   })
 
   it('interoperates with age-encryption in both directions', async () => {
