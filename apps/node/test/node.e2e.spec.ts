@@ -184,6 +184,16 @@ describe('a network of node processes', { timeout: 120_000 }, () => {
     // restarted alone: what it serves comes from its own data directory
     const restarted = await startNode(b.dataDir, ['--keys-dir', keys])
     expect(restarted.peerId).toBe(b.peerId)
+    // alone while it reads: no peer (A and C still run) could have served the content.
+    // /peers shows the active backend's peers; /ready shows libp2p's own connections
+    const alone = async (): Promise<void> => {
+      expect(await connectedPeers(restarted)).toEqual([])
+      const ready = await getJson(`${restarted.api}/ready`)
+      const checks = ready.status === 200 ? ready.body.response.data.checks : ready.body.error.details.checks
+      expect(checks.dht.connected_peers, JSON.stringify(checks.dht)).toBe(0)
+      expect((await getJson(`${restarted.api}/status`)).body.response.data.dht.routing_table_peers).toBe(0)
+    }
+    await alone()
     const got = await runCli(['get', address, '--api', restarted.api, '--role', 'backend_developer'])
     expect(got.code, got.stderr).toBe(0)
     expect(got.stdout).toBe('second')
@@ -193,6 +203,7 @@ describe('a network of node processes', { timeout: 120_000 }, () => {
     expect(older.stdout).toBe('first')
     const search = await runCli(['search', '--agent', 'agent2', '--api', restarted.api, '--json'])
     expect(JSON.parse(search.stdout).response.data.results.length).toBeGreaterThanOrEqual(1)
+    await alone()
 
     const verifyAfter = await runCli(['audit', 'verify', '--data-dir', b.dataDir, '--json'])
     expect(verifyAfter.code).toBe(0)

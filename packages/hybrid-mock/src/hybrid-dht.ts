@@ -147,10 +147,14 @@ export class DefaultHybridDHT implements HybridDHT {
           this.log.error('could not restore journaled %s of %s into the mock - %s', e.op, e.key, err?.message)
         }
       }
-      this.active = this.realEnabled && this.health.real.status !== 'failed' ? 'real' : 'mock'
-      if (this.realEnabled && this.journal.size > 0 && this.health.real.status !== 'failed') {
+      // a real backend that failed to start stays active when there is no fallback: its calls fail
+      this.active = this.realEnabled && (this.health.real.status !== 'failed' || !this.config.fallbackOnError) ? 'real' : 'mock'
+      if (this.realEnabled && this.realStarted && this.journal.size > 0 && this.health.real.status !== 'failed') {
+        // a restart mid-outage: replay only once a probe (which joins the
+        // network first) reaches a live peer, else wait for the next probe
         this.active = 'mock'
-        await this.tryRecover(signal)
+        await this.probe('real', undefined, signal)
+        if (this.getBackendHealth().real.status !== 'failed') await this.tryRecover(signal)
       }
       if (signal.aborted) throw new NotStartedError('HybridDHT was stopped while starting')
     } catch (err) {
@@ -253,7 +257,8 @@ export class DefaultHybridDHT implements HybridDHT {
     try {
       await withTimeout(this.config.probeTimeout, [callerSignal, lifecycle], async (signal) => {
         const expects = kind === 'real' && this.expectsPeers()
-        if (expects && !backend.isBootstrapped()) {
+        // connected is not enough: until the routing table holds a peer, a put reaches nobody
+        if (expects && (!backend.isBootstrapped() || backend.getStats().totalPeers === 0)) {
           // a node whose peers all left has to find the network again before
           // a probe can reach anyone; the put below decides either way
           try {

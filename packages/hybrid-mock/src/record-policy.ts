@@ -1,17 +1,15 @@
+import { namespaceOf } from '@chorus-dht/utils'
 import { InvalidParametersError } from './errors.js'
 import { bytesEqual } from './util.js'
 import type { RecordPolicy } from '@chorus-dht/types'
 
 /**
- * The namespace of a record key: its first path segment (`CHORUS` for
- * `/CHORUS/ucxl/…`). Like libp2p's kad-dht, a key needs at least
- * `/<namespace>/<rest>`; anything shorter has no namespace.
+ * The namespace of a record key (`CHORUS` for `/CHORUS/ucxl/…`): the one rule
+ * of `@chorus-dht/utils`, as libp2p's kad-dht reads keys. A key `/NS/rest`
+ * with a non-empty rest has namespace `NS`; anything else (`/CHORUS/` alone)
+ * has none.
  */
-export function namespaceOf (key: string): string | undefined {
-  const parts = key.split('/')
-  if (parts.length < 3 || parts[0] !== '' || parts[1] === '') return undefined
-  return parts[1]
-}
+export { namespaceOf }
 
 /**
  * Validates a record exactly as libp2p's kad-dht does: the key must have a

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
+import { pause, withDeadline } from '@chorus-dht/utils'
 import { AbortError, InvalidParametersError, NotStartedError, TimeoutError } from './errors.js'
 import type { ComponentLogger, Logger } from '@chorus-dht/types'
 
@@ -52,11 +53,7 @@ export function lifecycleController (): AbortController {
 }
 
 /** Byte equality. */
-export function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
-  return true
-}
+export { equals as bytesEqual } from 'uint8arrays/equals'
 
 /** Turns an aborted signal's reason into the named error the contract promises. */
 export function abortError (signal: AbortSignal): Error {
@@ -78,56 +75,27 @@ export function throwIfAborted (signal?: AbortSignal): void {
 export async function delay (ms: number, signal?: AbortSignal): Promise<void> {
   throwIfAborted(signal)
   if (ms <= 0) return
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(abortError(signal!))
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
+  try {
+    await pause(ms, signal)
+  } catch {
+    throw abortError(signal!)
+  }
 }
 
 /**
  * Runs `fn` under a signal that combines the caller's signal, a default
- * timeout (a plain `setTimeout`, so fake timers drive it) and any extra
- * signals (a service's lifecycle). Rejects promptly with the named error
- * when that signal aborts, even if `fn` ignores it.
- *
- * The sources are linked by listeners removed when the call ends, not by
- * `AbortSignal.any`, which on Node 20 retains an entry per call on a
- * long-lived source signal (a lifecycle signal would grow without bound).
+ * timeout and any extra signals (a service's lifecycle): the
+ * `withDeadline` of `@chorus-dht/utils`, which links the sources by
+ * listeners removed when the call ends and times out with a plain
+ * `setTimeout` (so fake timers drive it). Rejects promptly with the named
+ * error when that signal aborts, even if `fn` ignores it.
  */
 export async function withTimeout<T> (timeoutMs: number, signals: Array<AbortSignal | undefined>, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   for (const s of signals) throwIfAborted(s)
-  const controller = new AbortController()
-  const signal = controller.signal
-  const unlink: Array<() => void> = []
-  for (const source of signals) {
-    if (source == null) continue
-    const onAbort = (): void => { controller.abort(source.reason) }
-    source.addEventListener('abort', onAbort, { once: true })
-    unlink.push(() => { source.removeEventListener('abort', onAbort) })
-  }
-  const timer = setTimeout(() => { controller.abort(new TimeoutError(`Operation timed out after ${timeoutMs} ms`)) }, timeoutMs)
-  let onAbort: (() => void) | undefined
-  try {
-    const aborted = new Promise<never>((_resolve, reject) => {
-      onAbort = () => { reject(abortError(signal)) }
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
-    // fn's own rejection after an abort must not become unhandled
-    const work = fn(signal)
-    work.catch(() => {})
-    return await Promise.race([work, aborted])
-  } finally {
-    clearTimeout(timer)
-    for (const u of unlink) u()
-    if (onAbort != null) signal.removeEventListener('abort', onAbort)
-  }
+  return withDeadline(timeoutMs, signals, fn, {
+    timeoutMessage: `Operation timed out after ${timeoutMs} ms`,
+    abortError: (op) => abortError(op.signal)
+  })
 }
 
 /** Checks a record key: a non-empty string. */
