@@ -44,6 +44,11 @@ export interface ApiNode {
   defaultReaders?(creatorRole: string): string[] | undefined
   /** The configured authority; undefined: the network has none. */
   authority?: ApiAuthority
+  /**
+   * Under an authority: whether this node holds a valid certificate for the
+   * role (a store needs one); undefined: the network has no authority.
+   */
+  canWrite?(role: string): boolean
 }
 
 /** What `GET /ready` reports. */
@@ -121,6 +126,10 @@ export function apiRoutes (node: ApiNode): Route[] {
         const addr = address(ctx)
         const role = requestRole(node, ctx)
         if (!node.roles().canStore(role)) throw new HttpError(UCXL_CODES.FORBIDDEN, `role ${role} may not store content`, { role })
+        if (node.canWrite != null && !node.canWrite(role)) {
+          // every peer would refuse the record: refuse before anything is encrypted
+          throw new HttpError(UCXL_CODES.FORBIDDEN, `this node holds no valid certificate of the authority for role ${role} (authority issue)`, { error: 'AccessDeniedError', reason: 'no-certificate', role })
+        }
         const contentType = (ctx.req.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim() || 'application/octet-stream'
         const readersParam = ctx.url.searchParams.get('readers')
         const readers = readersParam != null

@@ -2,7 +2,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   encryptGrantIdentities, exportAuthorityKey, generateAuthority, importAuthorityKey,
-  isPeerIdString, isX25519Recipient, signDirectory, signGrant
+  isPeerIdString, isRoleName, isX25519Recipient, signCertificate, signDirectory, signGrant, signRevocations
 } from '@chorus-dht/authority'
 import { createKeyStore, createRoleRegistry, loadRolesFile } from '@chorus-dht/crypto-age'
 import { EXIT } from './constants.js'
@@ -32,6 +32,10 @@ export interface AuthorityDirState {
   directory: { generation: number }
   /** Grants by peer, then role. */
   grants: Record<string, Record<string, { sequence: number, to: string, active: boolean }>>
+  /** Role certificates issued, by peer: the last one's sequence, roles and expiry (ms). */
+  certificates?: Record<string, { sequence: number, roles: string[], expiresAt: number }>
+  /** The revocation list signed last: its generation and entries (`at` in ms). */
+  revocations?: { generation: number, revoked: Array<{ peer: string, at: number }> }
 }
 
 /** Shared arguments of the `authority` commands. */
@@ -93,6 +97,24 @@ async function open (init: AuthorityCommandInit): Promise<Opened> {
     state,
     save: async () => { await writeFileAtomic(statePath, `${JSON.stringify(state, null, 2)}\n`, 0o600) }
   }
+}
+
+/**
+ * A point in time: an ISO date (`2027-01-31`, `2027-01-31T12:00:00Z`), ms
+ * since the epoch, or, when `relative`, a duration from now (`30d`, `12h`,
+ * `90m`, `1h30m`, `45s`).
+ */
+export function parseTime (value: string, flag: string, relative: boolean, now = Date.now()): number {
+  const text = value.trim()
+  if (/^\d{10,}$/.test(text)) return Number(text)
+  if (relative && /^(\d+(d|h|m|s))+$/.test(text)) {
+    let total = 0
+    for (const m of text.matchAll(/(\d+)(d|h|m|s)/g)) total += Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[m[2] as 'd' | 'h' | 'm' | 's']
+    return now + total
+  }
+  const t = Date.parse(text)
+  if (Number.isNaN(t)) throw new UsageError(`${flag} must be a date (2027-01-31, ISO 8601) or ms since the epoch${relative ? ', or a duration from now (30d, 12h, 90m)' : ''}, got ${value}`)
+  return t
 }
 
 async function post (init: AuthorityCommandInit, record: SignedAuthorityRecord<any>): Promise<any> {
@@ -214,5 +236,58 @@ export async function authorityRotate (init: AuthorityCommandInit, args: { role?
   }
   print(init, { role, roleGeneration: info.generation, recipient: info.recipient, directoryGeneration: generation, regranted },
     `rotated ${role} to generation ${info.generation} (${info.recipient}); directory generation ${generation}; re-granted to ${regranted.length} holder(s)${regranted.length > 0 ? `: ${regranted.join(', ')}` : ''}\n`)
+  return EXIT.OK
+}
+
+/** `authority issue`: a role certificate for a peer (sequence + 1), posted and/or written to a file. */
+export async function authorityIssue (init: AuthorityCommandInit, args: { peer?: string, roles?: string[], expires?: string, out?: string, post: boolean }): Promise<number> {
+  const peer = checkPeer(args.peer)
+  const roles = [...new Set(args.roles ?? [])]
+  if (roles.length === 0) throw new UsageError('--role ROLE is required (repeat it for several roles)')
+  for (const role of roles) if (!isRoleName(role)) throw new UsageError(`--role must be a role name (A-Z a-z 0-9 _ -), got ${role}`)
+  if (args.expires == null) throw new UsageError('--expires DATE|DURATION is required (e.g. 30d or 2027-01-31)')
+  const issuedAt = Date.now()
+  const expiresAt = parseTime(args.expires, '--expires', true, issuedAt)
+  if (expiresAt <= issuedAt) throw new UsageError(`--expires must be in the future, got ${new Date(expiresAt).toISOString()}`)
+  if (!args.post && args.out == null) throw new UsageError('--api URL (post the certificate) or --out FILE (write it), or both')
+  const o = await open(init)
+  const unknown = roles.filter(r => o.roles.getIdentities(r).length === 0)
+  if (unknown.length > 0) throw new UsageError(`--role must be roles of the authority's table (${o.roles.listRoles().join(', ')}), got ${unknown.join(', ')}`)
+  const revoked = o.state.revocations?.revoked.find(r => r.peer === peer)
+  if (revoked != null) throw new UsageError(`${peer} was revoked at ${new Date(revoked.at).toISOString()}: every peer refuses its records from then on, whatever its certificate`)
+  o.state.certificates ??= {}
+  const sequence = (o.state.certificates[peer]?.sequence ?? 0) + 1
+  const record = await signCertificate(o.authority.privateKey, { peer, roles, sequence, issuedAt, expiresAt })
+  // the sequence is used once posted or written: save before either
+  o.state.certificates[peer] = { sequence, roles: record.record.roles, expiresAt }
+  await o.save()
+  if (args.out != null) await writeFileAtomic(args.out, record.value, 0o644)
+  const data = args.post ? await post(init, record) : undefined
+  print(init, { peer, roles: record.record.roles, sequence, expiresAt: new Date(expiresAt).toISOString(), key: record.key, ...(args.out != null ? { out: args.out } : {}), ...data },
+    `issued a certificate to ${peer}: ${record.record.roles.join(', ')} until ${new Date(expiresAt).toISOString()} (sequence ${sequence})` +
+    `${data != null ? `, posted at ${record.key}` : ''}${args.out != null ? `, written to ${args.out}` : ''}\n`)
+  return EXIT.OK
+}
+
+/** `authority revoke`: the peer added to the revocation list (generation + 1), posted. */
+export async function authorityRevoke (init: AuthorityCommandInit, args: { peer?: string, at?: string }): Promise<number> {
+  const peer = checkPeer(args.peer)
+  const at = args.at != null ? parseTime(args.at, '--at', false) : Date.now()
+  const o = await open(init)
+  const list = o.state.revocations ?? { generation: 0, revoked: [] }
+  const held = list.revoked.find(r => r.peer === peer)
+  // a revocation only moves earlier: a later --at would re-open a window
+  const revoked = held != null
+    ? list.revoked.map(r => r.peer === peer ? { peer, at: Math.min(r.at, at) } : r)
+    : [...list.revoked, { peer, at }]
+  const generation = list.generation + 1
+  const record = await signRevocations(o.authority.privateKey, { generation, revoked })
+  const data = await post(init, record)
+  o.state.revocations = { generation, revoked: record.record.revoked }
+  await o.save()
+  const effective = revoked.find(r => r.peer === peer)!.at
+  print(init, { peer, at: new Date(effective).toISOString(), generation, revoked: record.record.revoked.length, ...data },
+    `revoked ${peer} from ${new Date(effective).toISOString()} (revocation list generation ${generation}, ${record.record.revoked.length} peer(s)); ` +
+    'its records made before then stay valid; withdraw its grants (ungrant) and rotate their roles to keep it from reading new content\n')
   return EXIT.OK
 }

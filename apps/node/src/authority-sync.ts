@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises'
-import { decodeAuthorityRecord, decryptGrantIdentities, directoryKey, grantKey } from '@chorus-dht/authority'
+import { certificateKey, decodeAuthorityRecord, decryptGrantIdentities, directoryKey, grantKey, revocationsKey } from '@chorus-dht/authority'
 import { AUTHORITY_QUORUM } from './constants.js'
 import { writeFileAtomic } from './data-dir.js'
 import type { NodeIdentity } from './node-identity.js'
+import type { FollowedWriteAuthority } from '@chorus-dht/authority'
 import type { KeyStore } from '@chorus-dht/crypto-age'
 import type { ComponentLogger, DHT, Logger, RoleRegistry } from '@chorus-dht/types'
 
@@ -28,6 +29,21 @@ export interface AuthorityState {
     /** Identities of the role the grant carried. */
     identities: number
   }>
+  /** This node's newest role certificate applied (the record, base64), from the DHT or the certificate file. */
+  certificate?: {
+    sequence: number
+    issuedAt: number
+    expiresAt: number
+    roles: string[]
+    value: string
+  }
+  /** The newest revocation list applied (the record, base64). */
+  revocations?: {
+    generation: number
+    issuedAt: number
+    revoked: Array<{ peer: string, at: number }>
+    value: string
+  }
 }
 
 /** Outcome of one {@link AuthoritySync.refresh}. */
@@ -37,6 +53,10 @@ export interface RefreshResult {
   directoryGeneration: number
   /** Grants newly applied (imported or withdrawn), by role. */
   applied: string[]
+  /** The certificate sequence newly applied, if one was. */
+  certificate?: number
+  /** The revocation list generation newly applied, if one was. */
+  revocations?: number
   /** Identities imported into the keystore. */
   imported: number
   /** What failed (each logged too). */
@@ -52,6 +72,8 @@ export interface AuthoritySyncComponents {
   identity: NodeIdentity
   peerId: string
   logger: ComponentLogger
+  /** The write authority the DHT's validator and the storage share: gets this node's certificate and the revocation list. */
+  writeAuthority?: FollowedWriteAuthority
 }
 
 /** Init of {@link AuthoritySync}. */
@@ -62,6 +84,21 @@ export interface AuthoritySyncInit {
   refreshInterval: number
   /** Where the state is persisted. */
   statePath: string
+  /** A file holding this node's certificate record (raw, or base64 text), read at every refresh. */
+  certificateFile?: string
+}
+
+/**
+ * Reads a certificate file: the record's bytes as `authority issue --out`
+ * writes them (the envelope starts with byte 1), or the same bytes as base64
+ * text.
+ */
+export async function readCertificateFile (path: string): Promise<Uint8Array> {
+  const bytes = new Uint8Array(await readFile(path))
+  if (bytes[0] === 1) return bytes
+  const text = Buffer.from(bytes).toString('utf8').trim()
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) throw new Error(`${path} holds neither a certificate record nor its base64`)
+  return new Uint8Array(Buffer.from(text, 'base64'))
 }
 
 function isNotFound (err: any): boolean {
@@ -79,6 +116,12 @@ function isNotFound (err: any): boolean {
  * authority policy refuses anything not signed by the configured authority,
  * so a replayed directory or grant changes nothing. A withdrawn grant stops
  * future imports; identities already imported stay (they cannot be un-known).
+ *
+ * With a write authority, it also follows this node's role certificate (from
+ * the DHT and the optional certificate file) and the revocation list, and
+ * hands both to the write authority; what was applied is persisted with the
+ * rest, so after a restart without the network the node still writes, and a
+ * revocation list once applied is never rolled back.
  */
 export class AuthoritySync {
   private readonly components: AuthoritySyncComponents
@@ -113,6 +156,7 @@ export class AuthoritySync {
     } catch (err: any) {
       if (err.code !== 'ENOENT') this.log.error('cannot read %s, starting afresh - %s', this.init.statePath, err.message)
     }
+    await this.restoreWriteAuthority()
     this.timer = setInterval(() => { void this.refresh() }, this.init.refreshInterval)
     // the periodic refresh must not keep the process alive after stop
     this.timer.unref()
@@ -183,7 +227,10 @@ export class AuthoritySync {
         this.log.error('cannot apply the grant of role %s - %s', role, err.message)
       }
     }))
-    if (result.applied.length > 0 || result.directoryGeneration > 0) {
+    if (this.components.writeAuthority != null) {
+      await Promise.all([this.followCertificate(result), this.followRevocations(result)])
+    }
+    if (result.applied.length > 0 || result.directoryGeneration > 0 || result.certificate != null || result.revocations != null) {
       await writeFileAtomic(this.init.statePath, `${JSON.stringify(this.state, null, 2)}\n`, 0o600).catch((err: any) => {
         result.errors.push(`state: ${err.message}`)
         this.log.error('cannot write %s - %s', this.init.statePath, err.message)
@@ -217,6 +264,105 @@ export class AuthoritySync {
     this.log('grant of role %s (sequence %d): %d identities, %d new', role, record.sequence, identities.length, added.length)
   }
 
+  /** Hands the persisted certificate and revocation list to the write authority (before any network read). */
+  private async restoreWriteAuthority (): Promise<void> {
+    const wa = this.components.writeAuthority
+    if (wa == null) return
+    if (this.state.certificate != null) {
+      await wa.addCertificate(new Uint8Array(Buffer.from(this.state.certificate.value, 'base64'))).catch((err: any) => {
+        this.log.error('the persisted certificate is not valid, dropped - %s', err.message)
+        this.state.certificate = undefined
+      })
+    }
+    if (this.state.revocations != null) {
+      await wa.setRevocations(new Uint8Array(Buffer.from(this.state.revocations.value, 'base64'))).catch((err: any) => {
+        this.log.error('the persisted revocation list is not valid, dropped - %s', err.message)
+        this.state.revocations = undefined
+      })
+    }
+  }
+
+  /** Applies a certificate record for this node when it is newer than the one held. */
+  private async applyCertificate (value: Uint8Array, from: string, result: RefreshResult): Promise<void> {
+    const wa = this.components.writeAuthority!
+    const record = await wa.addCertificate(value)
+    if (record.sequence <= (this.state.certificate?.sequence ?? 0)) return
+    this.state.certificate = {
+      sequence: record.sequence,
+      issuedAt: record.issuedAt,
+      expiresAt: record.expiresAt,
+      roles: record.roles,
+      value: Buffer.from(value).toString('base64')
+    }
+    result.certificate = record.sequence
+    this.log('certificate sequence %d from %s: roles %s until %s', record.sequence, from, record.roles.join(', '), new Date(record.expiresAt).toISOString())
+  }
+
+  private async followCertificate (result: RefreshResult): Promise<void> {
+    const { dht, peerId } = this.components
+    if (this.init.certificateFile != null) {
+      try {
+        await this.applyCertificate(await readCertificateFile(this.init.certificateFile), this.init.certificateFile, result)
+      } catch (err: any) {
+        result.errors.push(`certificate file: ${err.message}`)
+        this.log.error('cannot apply the certificate file %s - %s', this.init.certificateFile, err.message)
+      }
+    }
+    try {
+      const value = await dht.getValue(certificateKey(this.init.authority, peerId), { quorum: AUTHORITY_QUORUM, signal: this.signal() })
+      await this.applyCertificate(value, 'the DHT', result)
+    } catch (err: any) {
+      if (isNotFound(err)) return
+      result.errors.push(`certificate: ${err.message}`)
+      this.log.error('cannot apply this node\'s certificate - %s', err.message)
+    }
+  }
+
+  private async followRevocations (result: RefreshResult): Promise<void> {
+    const wa = this.components.writeAuthority!
+    try {
+      const value = await this.components.dht.getValue(revocationsKey(this.init.authority), { quorum: AUTHORITY_QUORUM, signal: this.signal() })
+      // an older or equal generation is ignored: a revocation is never rolled back
+      if (!await wa.setRevocations(value)) return
+      const record = wa.revocations()!
+      this.state.revocations = {
+        generation: record.generation,
+        issuedAt: record.issuedAt,
+        revoked: record.revoked,
+        value: Buffer.from(value).toString('base64')
+      }
+      result.revocations = record.generation
+      this.log('revocation list generation %d: %d peer(s) revoked', record.generation, record.revoked.length)
+    } catch (err: any) {
+      if (isNotFound(err)) return
+      result.errors.push(`revocations: ${err.message}`)
+      this.log.error('cannot apply the revocation list - %s', err.message)
+    }
+  }
+
+  /** This node's certificate and the revocation list in force (`GET /authority`, `/status`). */
+  writeStatus (): Record<string, unknown> | undefined {
+    if (this.components.writeAuthority == null) return undefined
+    const c = this.state.certificate
+    const r = this.state.revocations
+    const now = Date.now()
+    return {
+      certificate: c != null
+        ? {
+            sequence: c.sequence,
+            roles: c.roles,
+            issued_at: new Date(c.issuedAt).toISOString(),
+            expires_at: new Date(c.expiresAt).toISOString(),
+            expired: c.expiresAt <= now,
+            revoked: r?.revoked.some(x => x.peer === this.components.peerId && x.at <= now) ?? false
+          }
+        : null,
+      revocations: r != null
+        ? { generation: r.generation, issued_at: new Date(r.issuedAt).toISOString(), revoked: r.revoked.map(x => ({ peer: x.peer, at: new Date(x.at).toISOString() })) }
+        : { generation: 0, revoked: [] }
+    }
+  }
+
   /** What `GET /authority` shows. */
   status (): Record<string, unknown> {
     return {
@@ -233,6 +379,7 @@ export class AuthoritySync {
         identities: g.identities,
         held_identities: this.components.keystore.getIdentities(role).length
       })),
+      ...this.writeStatus(),
       last_refresh: this.last != null
         ? { at: new Date(this.last.at).toISOString(), directory_generation: this.last.directoryGeneration, applied: this.last.applied, errors: this.last.errors }
         : null

@@ -51,6 +51,7 @@ const NODE_OPTIONS: Record<string, OptionSpec> = {
   agent: { type: 'string', arg: 'NAME', help: 'agent name announced to peers (CHORUS_AGENT; default chorus-node)' },
   assignment: { type: 'string', arg: 'FILE', help: 'assignment file with a bootstrap list, reloaded on SIGHUP (CHORUS_ASSIGNMENT_FILE)' },
   authority: { type: 'string', arg: 'ID', help: 'the network\'s authority id, 12D3KooW… (CHORUS_AUTHORITY; default none: no authority)' },
+  certificate: { type: 'string', arg: 'FILE', help: 'this node\'s role certificate, as authority issue --out writes it, read at start and on SIGHUP (CHORUS_CERTIFICATE_FILE)' },
   'api-host': { type: 'string', arg: 'HOST', help: 'HTTP API bind address (CHORUS_API_HOST; default 127.0.0.1)' },
   'api-port': { type: 'string', arg: 'PORT', help: 'HTTP API port, 0 for any free port (CHORUS_API_PORT; default 8080)' },
   'api-token': { type: 'string', arg: 'TOKEN', help: 'bearer token of the API, required off loopback (CHORUS_API_TOKEN)' },
@@ -76,9 +77,12 @@ const KEY_OPTIONS: Record<string, OptionSpec> = {
 const AUTHORITY_OPTIONS: Record<string, OptionSpec> = {
   dir: { type: 'string', arg: 'DIR', help: 'the authority directory (key, role key pairs, state)' },
   'passphrase-file': { type: 'string', arg: 'FILE', help: 'file holding the passphrase of the authority directory (else CHORUS_AUTHORITY_PASSPHRASE)' },
-  peer: { type: 'string', arg: 'ID', help: 'grant, ungrant: the node\'s peer id' },
+  peer: { type: 'string', arg: 'ID', help: 'grant, ungrant, issue, revoke: the node\'s peer id' },
   to: { type: 'string', arg: 'RECIPIENT', help: 'grant: the node\'s own age recipient (node_recipient of chorus-dht status)' },
-  role: { type: 'string', arg: 'ROLE', help: 'grant, ungrant, rotate: the role' },
+  role: { type: 'string', multiple: true, arg: 'ROLE', help: 'grant, ungrant, rotate: the role; issue: a role the certificate names, repeatable' },
+  expires: { type: 'string', arg: 'WHEN', help: 'issue: when the certificate expires, a date (2027-01-31, ISO 8601) or a duration from now (30d, 12h)' },
+  at: { type: 'string', arg: 'DATE', help: 'revoke: from when the peer\'s records are refused (ISO 8601; default now)' },
+  out: { type: 'string', short: 'o', arg: 'FILE', help: 'issue: also write the certificate to FILE, for chorus-dht start --certificate' },
   'roles-file': { type: 'string', arg: 'FILE', help: 'init: roles file adding or overriding roles of the table' },
   'work-factor': { type: 'string', arg: 'N', help: 'init: scrypt work factor (log2 N, 10-20) of the key files (default 18)' },
   api: CLIENT_OPTIONS.api,
@@ -137,6 +141,7 @@ function nodeFlags (values: Record<string, any>): FlagConfig {
     agent: values.agent,
     assignmentFile: values.assignment,
     authority: values.authority,
+    certificateFile: values.certificate,
     apiHost: values['api-host'],
     apiPort: values['api-port'],
     apiToken: values['api-token'],
@@ -352,20 +357,23 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'authority',
-    summary: 'The authority operator\'s commands: init (the authority key and one key pair per role, encrypted with a passphrase, in --dir), roles publish (signs and posts the role directory), grant (a role\'s identities to one node), ungrant (withdraws a grant), rotate (a new key for a role, the directory republished, re-granted to the remaining holders). Records are posted to a node (POST /authority/records), which puts them into the DHT.',
-    usage: 'authority <init | roles publish | grant | ungrant | rotate> --dir DIR [options]',
+    summary: 'The authority operator\'s commands: init (the authority key and one key pair per role, encrypted with a passphrase, in --dir), roles publish (signs and posts the role directory), grant (a role\'s identities to one node), ungrant (withdraws a grant), rotate (a new key for a role, the directory republished, re-granted to the remaining holders), issue (a role certificate: the roles a node may write as, until --expires; issue again to renew or change them), revoke (every peer refuses the node\'s records from --at on; records made before stay valid). Records are posted to a node (POST /authority/records), which puts them into the DHT.',
+    usage: 'authority <init | roles publish | grant | ungrant | rotate | issue | revoke> --dir DIR [options]',
     example: [
       'chorus-dht authority init --dir ./authority --passphrase-file ./passphrase   # prints the authority id',
       'export CHORUS_AUTHORITY_PASSPHRASE=\'correct horse battery staple\'       # or this instead of --passphrase-file',
       'chorus-dht authority roles publish --dir ./authority --api http://127.0.0.1:8080',
       'chorus-dht authority grant --dir ./authority --peer 12D3KooW… --to age1… --role backend_developer --api http://127.0.0.1:8080',
       'chorus-dht authority ungrant --dir ./authority --peer 12D3KooW… --role qa_engineer --api http://127.0.0.1:8080',
-      'chorus-dht authority rotate --dir ./authority --role qa_engineer --api http://127.0.0.1:8080'
+      'chorus-dht authority rotate --dir ./authority --role qa_engineer --api http://127.0.0.1:8080',
+      'chorus-dht authority issue --dir ./authority --peer 12D3KooW… --role backend_developer --role qa_engineer --expires 30d --api http://127.0.0.1:8080',
+      'chorus-dht authority issue --dir ./authority --peer 12D3KooW… --role backend_developer --expires 2027-01-31 --out node-b.cert   # offline: start --certificate node-b.cert',
+      'chorus-dht authority revoke --dir ./authority --peer 12D3KooW… --api http://127.0.0.1:8080   # --at 2026-12-01T09:00:00Z to revoke from an earlier time'
     ].join('\n'),
     options: AUTHORITY_OPTIONS,
     async run (values, positionals, io) {
       const action = positionals.join(' ')
-      const actions = ['init', 'roles publish', 'grant', 'ungrant', 'rotate']
+      const actions = ['init', 'roles publish', 'grant', 'ungrant', 'rotate', 'issue', 'revoke']
       if (!actions.includes(action)) throw new UsageError(`expected: chorus-dht authority ${actions.join(' | ')}`)
       if (values.dir == null) throw new UsageError('--dir DIR is required')
       const admin = await import('./authority-admin.js')
@@ -383,12 +391,24 @@ const COMMANDS: Command[] = [
         rolesFile: values['roles-file'] != null ? resolve(io.cwd, values['roles-file']) : undefined,
         workFactor
       }
+      const roles: string[] = values.role ?? []
+      if (action !== 'issue' && roles.length > 1) throw new UsageError(`authority ${action} takes one --role`)
+      const role = roles[0]
       switch (action) {
         case 'init': return await admin.authorityInit(init)
         case 'roles publish': return await admin.authorityPublish(init)
-        case 'grant': return await admin.authorityGrant(init, { peer: values.peer, to: values.to, role: values.role })
-        case 'ungrant': return await admin.authorityUngrant(init, { peer: values.peer, role: values.role })
-        default: return await admin.authorityRotate(init, { role: values.role })
+        case 'grant': return await admin.authorityGrant(init, { peer: values.peer, to: values.to, role })
+        case 'ungrant': return await admin.authorityUngrant(init, { peer: values.peer, role })
+        case 'issue': return await admin.authorityIssue(init, {
+          peer: values.peer,
+          roles,
+          expires: values.expires,
+          out: values.out != null ? resolve(io.cwd, values.out) : undefined,
+          // --out alone is an offline issue; otherwise the record goes to the node of --api (or the default one)
+          post: values.api != null || values.out == null
+        })
+        case 'revoke': return await admin.authorityRevoke(init, { peer: values.peer, at: values.at })
+        default: return await admin.authorityRotate(init, { role })
       }
     }
   },

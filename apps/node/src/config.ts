@@ -77,6 +77,7 @@ export const fileConfigSchema = z.object({
   keyPassphrase: z.string().min(1).optional(),
   agent: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   assignmentFile: z.string().min(1).optional(),
+  certificateFile: z.string().min(1).optional(),
   shutdownTimeout: duration.optional(),
   authority: authoritySection.optional(),
   api: z.object({
@@ -130,6 +131,12 @@ export interface NodeConfig {
   agent: string
   /** Optional assignment file (`{bootstrap: [...]}`); reloaded on SIGHUP. */
   assignmentFile?: string
+  /**
+   * Optional file holding this node's role certificate (as `authority issue
+   * --out` writes it), loaded at start and on SIGHUP besides the one the
+   * DHT holds; for a node that must write before it reaches the network.
+   */
+  certificateFile?: string
   /** Upper bound of an orderly shutdown, ms. */
   shutdownTimeout: number
   /** Audit log path. */
@@ -187,6 +194,7 @@ export interface FlagConfig {
   agent?: string
   assignmentFile?: string
   authority?: string
+  certificateFile?: string
   apiHost?: string
   apiPort?: string
   apiToken?: string
@@ -226,6 +234,7 @@ export const ENV_VARS: EnvVarSpec[] = [
   { name: 'CHORUS_AGENT', key: 'agent', kind: 'string', description: 'agent name announced to peers' },
   { name: 'CHORUS_ASSIGNMENT_FILE', key: 'assignmentFile', kind: 'string', description: 'assignment file with a bootstrap list' },
   { name: 'CHORUS_AUTHORITY', key: 'authority.id', kind: 'string', description: 'the authority\'s id (peer-id string of its Ed25519 key)' },
+  { name: 'CHORUS_CERTIFICATE_FILE', key: 'certificateFile', kind: 'string', description: 'this node\'s role certificate, as authority issue --out writes it' },
   { name: 'CHORUS_AUTHORITY_REFRESH_INTERVAL', key: 'authority.refreshInterval', kind: 'duration', description: 'how often the role directory and grants are re-read' },
   { name: 'CHORUS_SHUTDOWN_TIMEOUT', key: 'shutdownTimeout', kind: 'duration', description: 'shutdown bound' },
   { name: 'CHORUS_API_HOST', key: 'api.host', kind: 'string', description: 'HTTP API bind address' },
@@ -414,6 +423,7 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<NodeConfig
     ['agent', 'agent', '--agent'],
     ['assignmentFile', 'assignmentFile', '--assignment'],
     ['authority', 'authority.id', '--authority'],
+    ['certificateFile', 'certificateFile', '--certificate'],
     ['apiHost', 'api.host', '--api-host'],
     ['apiToken', 'api.token', '--api-token'],
     ['listen', 'p2p.listen', '--listen'],
@@ -445,6 +455,7 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<NodeConfig
   const roles = pick<string[]>('roles', [role])
   const rolesFile = pick<string | undefined>('rolesFile', undefined)
   const assignmentFile = pick<string | undefined>('assignmentFile', undefined)
+  const certificateFile = pick<string | undefined>('certificateFile', undefined)
 
   const api = {
     host: pick('api.host', DEFAULT_API_HOST),
@@ -466,6 +477,7 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<NodeConfig
     keyPassphrase: pick<string | undefined>('keyPassphrase', undefined),
     agent: pick('agent', 'chorus-node'),
     assignmentFile: assignmentFile != null ? resolve(cwd, assignmentFile) : undefined,
+    certificateFile: certificateFile != null ? resolve(cwd, certificateFile) : undefined,
     shutdownTimeout: pick('shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT),
     auditFile: resolve(dataDir, DATA_LAYOUT.audit),
     configFile,

@@ -108,6 +108,9 @@ export interface ClassifiedError {
  * one is logged).
  */
 export function classifyError (err: any): ClassifiedError {
+  // the DHT wraps what its validator refused (a put of this node's own
+  // record) in InvalidParametersError: a refused certificate is still a 403
+  if (err?.name === 'InvalidParametersError' && err.cause?.name === 'CertificateError') return classifyError(err.cause)
   const name: string | undefined = typeof err?.name === 'string' ? err.name : undefined
   const message: string = typeof err?.message === 'string' ? err.message : String(err)
   // details.error tells the client which named error it was
@@ -128,6 +131,9 @@ export function classifyError (err: any): ClassifiedError {
     case 'InvalidAuthorityRecordError':
       // not signed by the configured authority: forbidden; otherwise malformed
       return named(['foreign-authority', 'bad-signature'].includes(err.reason) ? UCXL_CODES.FORBIDDEN : UCXL_CODES.BAD_REQUEST, { reason: err.reason })
+    case 'CertificateError':
+      // a record refused for its role certificate (missing, foreign, expired, revoked, …)
+      return named(UCXL_CODES.FORBIDDEN, typeof err.reason === 'string' ? { reason: err.reason } : {})
     case 'UnroutedKeyError':
       return named(UCXL_CODES.BAD_REQUEST, { reason: 'unrouted', key: err.key })
     case 'NotFoundError':

@@ -1,4 +1,4 @@
-import { authorityRecordPolicy, routeByPrefix } from '@chorus-dht/authority'
+import { authorityRecordPolicy, createWriteAuthority, routeByPrefix } from '@chorus-dht/authority'
 import { createAgeCrypto, createKeyStore, createRoleRegistry, loadRolesFile } from '@chorus-dht/crypto-age'
 import { chorusRecordPolicy, createEncryptedStorage, fileAuditSink, signerFromPrivateKey } from '@chorus-dht/encrypted-storage'
 import { replicationManager } from '@chorus-dht/replication'
@@ -7,6 +7,7 @@ import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import { apiRoutes } from './api.js'
 import { AuthoritySync } from './authority-sync.js'
+import { guardContentPolicy } from './content-policy.js'
 import { loadOrCreateNodeIdentity } from './node-identity.js'
 import type { NodeIdentity } from './node-identity.js'
 import type { Readiness } from './api.js'
@@ -83,6 +84,8 @@ export class ChorusNode {
   private nodeIdentity?: NodeIdentity
   private authority?: AuthoritySync
   private readonly requestCounts = new Map<number, number>()
+  /** Content records this node's validator refused, by reason (`onReject`). */
+  private readonly rejectedRecords = new Map<string, number>()
   private wroteRuntimeInfo = false
   /** Keys waiting to be tracked by replication, with their size. */
   private readonly trackQueued = new Map<string, number>()
@@ -194,7 +197,18 @@ export class ChorusNode {
 
     // strict under an authority: every reader role must have its published recipient
     const crypto = createAgeCrypto({ roles: this.roles, keys: keystore, logger: this.components }, { requireAllRecipients: authorityId != null })
-    const contentPolicy = chorusRecordPolicy({ maxRecordSize: config.storage.maxRecordSize })
+    // under an authority, one write authority for the DHT's validator (every
+    // record this node holds or reads must carry a valid certificate) and for
+    // the storage (the certificate this node puts into its own records)
+    const writeAuthority = authorityId != null
+      ? createWriteAuthority(key.peerId, { authority: authorityId, canStore: role => this.roles.canStore(role) })
+      : undefined
+    const rejected = (reason: string): void => { this.rejectedRecords.set(reason, (this.rejectedRecords.get(reason) ?? 0) + 1) }
+    const contentPolicy = guardContentPolicy(chorusRecordPolicy({
+      maxRecordSize: config.storage.maxRecordSize,
+      ...(writeAuthority != null ? { writeAuthority } : {}),
+      onReject: rejected
+    }), rejected)
     // the DHT chooses a validator by namespace only; both kinds of records live under /CHORUS/
     const policy = authorityId != null
       ? routeByPrefix({ '/CHORUS/authority/': authorityRecordPolicy({ authority: authorityId }), '/CHORUS/ucxl/': contentPolicy })
@@ -220,8 +234,14 @@ export class ChorusNode {
         roles: () => this.roles,
         identity: nodeIdentity,
         peerId: key.peerId,
-        logger: this.components
-      }, { authority: authorityId, refreshInterval: config.authority.refreshInterval, statePath: this.layout.authorityState })
+        logger: this.components,
+        writeAuthority
+      }, {
+        authority: authorityId,
+        refreshInterval: config.authority.refreshInterval,
+        statePath: this.layout.authorityState,
+        ...(config.certificateFile != null ? { certificateFile: config.certificateFile } : {})
+      })
       this.authority = authority
       stages.push(['authority', async () => { await authority.stop() }])
       await authority.start()
@@ -238,7 +258,8 @@ export class ChorusNode {
       signer: signerFromPrivateKey(key.privateKey),
       datastore: new NamespaceDatastore(datastore, new Key('/storage')),
       logger: this.components,
-      audit
+      audit,
+      ...(writeAuthority != null ? { writeAuthority } : {})
     }, {
       maxRecordSize: config.storage.maxRecordSize,
       replicationFactor: config.replication.factor
@@ -273,6 +294,8 @@ export class ChorusNode {
         // without an authority no directory publishes role recipients: content is
         // encrypted for the reader roles whose recipients this node knows (README);
         // under one, for every reader role (a missing recipient is a 503)
+        // under an authority a store needs this node's certificate for the role
+        canWrite: writeAuthority != null ? role => writeAuthority.certificateFor(role) != null : undefined,
         defaultReaders: creator => authorityId != null ? undefined : this.roles.recipientsFor(creator).filter(r => crypto.hasRecipient(r)),
         authority: this.authority != null
           ? {
@@ -469,9 +492,9 @@ export class ChorusNode {
       dht: dht != null ? await dht.status() : undefined,
       bootstrap: { source: this.config.p2p.bootstrapSource, peers: this.config.p2p.bootstrap },
       authority: this.config.authority.id != null
-        ? { id: this.config.authority.id, directory_generation: this.authority?.directoryGeneration() ?? 0 }
+        ? { id: this.config.authority.id, directory_generation: this.authority?.directoryGeneration() ?? 0, ...this.authority?.writeStatus() }
         : null,
-      storage: this.storage?.getMetrics(),
+      storage: this.storage != null ? { ...this.storage.getMetrics(), rejectedRecords: Object.fromEntries([...this.rejectedRecords.entries()].sort()) } : undefined,
       replication: this.replication?.getMetrics(),
       // keep this head elsewhere to detect removed last lines of the audit log
       audit: await this.audit?.head().catch(() => undefined)
@@ -494,7 +517,13 @@ export class ChorusNode {
         gauge('chorus_storage_average_store_ms', 'Average store time, ms.', s.averageStoreTime),
         gauge('chorus_storage_average_retrieve_ms', 'Average retrieve time, ms.', s.averageRetrieveTime),
         gauge('chorus_storage_cache_entries', 'Entries in the content cache.', s.cacheEntries),
-        gauge('chorus_storage_cache_bytes', 'Bytes in the content cache.', s.cacheBytes)
+        gauge('chorus_storage_cache_bytes', 'Bytes in the content cache.', s.cacheBytes),
+        {
+          name: 'chorus_storage_rejected_records_total',
+          help: 'Content records this node\'s validator refused (pushed to it or read from peers), by reason.',
+          type: 'counter',
+          samples: [...this.rejectedRecords.entries()].sort((a, b) => a[0] < b[0] ? -1 : 1).map(([reason, n]) => ({ labels: { reason }, value: n }))
+        }
       )
     }
     const r = this.replication?.getMetrics()

@@ -138,6 +138,9 @@ afterAll(async () => {
 
 describe('role keys across the network', { timeout: 180_000 }, () => {
   it('roles read each other\'s content once the directory is published and roles are granted', async () => {
+    // every record carries a certificate under an authority (write-authority.e2e.spec.ts): A writes as backend_developer
+    await admin(['issue', '--peer', a.peerId, '--role', 'backend_developer', '--expires', '1d', '--api', a.api])
+    await waitFor(async () => (await authority(a)).certificate?.roles?.includes('backend_developer') === true, 'A to hold its certificate')
     // no directory yet: a reader role has no recipient, so the store is refused
     const early = await put(a, BEFORE, before, 'backend_developer')
     expect(early.status).toBe(503)
@@ -145,7 +148,7 @@ describe('role keys across the network', { timeout: 180_000 }, () => {
     expect(earlyBody.error.details).toMatchObject({ error: 'MissingRecipientError', role: expect.any(String) })
 
     const status = (await getJson(`${a.api}/status`)).body.response.data
-    expect(status.authority).toEqual({ id: authorityId, directory_generation: 0 })
+    expect(status.authority).toMatchObject({ id: authorityId, directory_generation: 0, certificate: { roles: ['backend_developer'] }, revocations: { generation: 0 } })
     expect(status.node_recipient).toMatch(/^age1/)
     const cliStatus = await runCli(['status', '--api', b.api])
     expect(JSON.parse(cliStatus.stdout).node_recipient).toBe(await recipientOf(b))

@@ -32,6 +32,12 @@ describe('the CLI', () => {
     const o = io()
     expect(await main(['--help'], o)).toBe(0)
     for (const command of COMMANDS) expect(o.out).toContain(`  ${command}`)
+    const authority = io()
+    expect(await main(['authority', '--help'], authority)).toBe(0)
+    expect(authority.out).toMatch(/chorus-dht authority issue --dir \S+ --peer \S+ --role backend_developer --role qa_engineer --expires 30d/)
+    expect(authority.out).toMatch(/chorus-dht authority revoke --dir \S+ --peer \S+ --api/)
+    expect(authority.out).toContain('--expires <WHEN>')
+    expect((await (async () => { const s = io(); await main(['start', '--help'], s); return s.out })())).toContain('--certificate <FILE>')
   })
 
   it('exits 2 on usage errors', async () => {

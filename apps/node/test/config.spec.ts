@@ -153,4 +153,13 @@ describe('loadConfig: the authority', () => {
     await writeFile(join(dir, 'bad.yaml'), 'authority:\n  refresh: 5\n')
     await expect(loadConfig({ env: {}, cwd: dir, flags: { config: 'bad.yaml' } })).rejects.toMatchObject({ name: 'ConfigError', key: 'authority.refresh' })
   })
+
+  it('reads the certificate file from the file, CHORUS_CERTIFICATE_FILE and --certificate, relative to the working directory', async () => {
+    expect((await loadConfig({ env: {}, cwd: dir })).certificateFile).toBeUndefined()
+    await writeFile(join(dir, 'cert.yaml'), 'certificateFile: ./from-file.cert\n')
+    expect((await loadConfig({ env: {}, cwd: dir, flags: { config: 'cert.yaml' } })).certificateFile).toBe(join(dir, 'from-file.cert'))
+    const env = { CHORUS_CERTIFICATE_FILE: 'from-env.cert' }
+    expect((await loadConfig({ env, cwd: dir, flags: { config: 'cert.yaml' } })).certificateFile).toBe(join(dir, 'from-env.cert'))
+    expect((await loadConfig({ env, cwd: dir, flags: { certificateFile: '/abs/flag.cert' } })).certificateFile).toBe('/abs/flag.cert')
+  })
 })

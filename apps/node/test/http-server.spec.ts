@@ -118,6 +118,9 @@ describe('envelopes', () => {
     expect(classifyError(named('InvalidAuthorityRecordError', { reason: 'foreign-authority' }))).toMatchObject({ ucxl: UCXL_CODES.FORBIDDEN, details: { reason: 'foreign-authority' } })
     expect(classifyError(named('InvalidAuthorityRecordError', { reason: 'bad-signature' })).ucxl).toBe(UCXL_CODES.FORBIDDEN)
     expect(classifyError(named('InvalidAuthorityRecordError', { reason: 'unparsable' })).ucxl).toBe(UCXL_CODES.BAD_REQUEST)
+    expect(classifyError(named('CertificateError', { reason: 'revoked' }))).toMatchObject({ ucxl: UCXL_CODES.FORBIDDEN, details: { error: 'CertificateError', reason: 'revoked' } })
+    // the DHT wraps what its validator refused in InvalidParametersError
+    expect(classifyError(named('InvalidParametersError', { cause: named('CertificateError', { reason: 'expired' }) }))).toMatchObject({ ucxl: UCXL_CODES.FORBIDDEN, details: { reason: 'expired' } })
     expect(classifyError(named('UnroutedKeyError', { key: '/CHORUS/x' }))).toMatchObject({ ucxl: UCXL_CODES.BAD_REQUEST, details: { reason: 'unrouted' } })
     expect(classifyError(named('NotFoundError')).ucxl).toBe(UCXL_CODES.NOT_FOUND)
     expect(classifyError(named('RecordTooLargeError')).ucxl).toBe(UCXL_CODES.TOO_LARGE)
