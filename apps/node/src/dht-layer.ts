@@ -1,7 +1,7 @@
 import { createChorusDHT } from '@chorus-dht/dht-core'
 import { hybridDHT, mergePolicies, mockDHT, probeRecordPolicy } from '@chorus-dht/hybrid-mock'
 import { multiaddr } from '@multiformats/multiaddr'
-import { gauge } from './metrics.js'
+import { counter, gauge } from './metrics.js'
 import type { NodeConfig } from './config.js'
 import type { MetricFamily } from './metrics.js'
 import type { ChorusDHT } from '@chorus-dht/dht-core'
@@ -246,7 +246,23 @@ class HybridDhtLayer implements DhtLayer {
       gauge('chorus_dht_peers', 'Distinct peers in the routing table.', s.totalPeers),
       gauge('chorus_dht_connected_peers', 'Connected peers.', s.connectedPeers),
       gauge('chorus_dht_keys', 'Records in the local store.', s.totalKeys),
-      gauge('chorus_dht_bootstrapped', '1 when connected to the network.', this.dht.isBootstrapped() ? 1 : 0)
+      gauge('chorus_dht_bootstrapped', '1 when connected to the network.', this.dht.isBootstrapped() ? 1 : 0),
+      ...this.abuseMetrics()
+    ]
+  }
+
+  /** What dht-core refused from other peers (rate limits, quotas, bans); nothing while the real node is down. */
+  private abuseMetrics (): MetricFamily[] {
+    if (!this.real.isStarted()) return []
+    const a = this.real.getAbuseStats()
+    return [
+      { name: 'chorus_dht_inbound_puts_rejected_total', help: 'PUT_VALUEs from peers that were refused, by reason.', type: 'counter', samples: Object.entries(a.rejected).map(([reason, value]) => ({ labels: { reason }, value })) },
+      counter('chorus_dht_inbound_puts_accepted_total', 'PUT_VALUEs from peers that were stored.', a.accepted),
+      { name: 'chorus_dht_quota_hits_total', help: 'Per-peer quota refusals, by the limit hit.', type: 'counter', samples: [{ labels: { limit: 'records' }, value: a.quotaHits.records }, { labels: { limit: 'bytes' }, value: a.quotaHits.bytes }] },
+      counter('chorus_dht_peer_strikes_total', 'Strikes counted against peers (invalid records, abuse).', a.strikes),
+      counter('chorus_dht_peer_bans_total', 'Peers banned for a cooling-off period.', a.bans),
+      counter('chorus_dht_gater_refusals_total', 'Dials and connections refused because the peer is banned.', a.gaterRefusals),
+      gauge('chorus_dht_banned_peers', 'Peers banned right now.', a.bannedPeers.length)
     ]
   }
 }

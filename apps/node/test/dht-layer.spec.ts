@@ -136,6 +136,9 @@ describe('DhtLayer.ready() on a real layer', () => {
     expect(r.checks.bootstrap_peers).toBe(0)
     expect(layer.activeBackend()).toBe('real')
     expect(r).toMatchObject({ ready: true, reasons: [] })
+    // the real node's abuse counters are exported (rate limits, quotas, bans)
+    const names = (await layer.metrics()).map(f => f.name)
+    expect(names).toEqual(expect.arrayContaining(['chorus_dht_inbound_puts_rejected_total', 'chorus_dht_quota_hits_total', 'chorus_dht_peer_bans_total', 'chorus_dht_banned_peers']))
   }, 30_000)
 })
 
