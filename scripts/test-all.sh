@@ -21,8 +21,12 @@ node --test scripts/test/test-summary.test.mjs
 node scripts/test-summary.mjs --begin
 pnpm run check
 node scripts/test-summary.mjs
+# A quick mutation run (Stryker) on the UCXL temporal parser and DHT keys,
+# failing below an 80 % score; the full runs are `pnpm mutate` (see the READMEs).
+(cd packages/ucxl && pnpm exec stryker run stryker.quick.config.mjs --concurrency 2)
 node scripts/check-pack.mjs \
   @chorus-dht/types=NotFoundError,InvalidParametersError,AccessDeniedError,IntegrityError,RecordTooLargeError,BackendUnavailableError,NotStartedError,TimeoutError \
+  @chorus-dht/utils=operationSignal,withDeadline,throwIfAborted,pause,checkpoint,positiveNumber,positiveInteger,timerDelay,namespaceOf,xorHex,compareXorDistance \
   @chorus-dht/ucxl=parse,format,parseLenient,validate,dhtKey,headKey,versionKey,matches,resolveVersion,InvalidUcxlAddressError \
   @chorus-dht/crypto-age=createRoleRegistry,createKeyStore,createAgeCrypto,BUILTIN_ROLES,parseRolesFile \
   @chorus-dht/hybrid-mock=mockDHT,createMockNetwork,hybridDHT,hybridConfigFromEnv,seededRandom \
