@@ -20,7 +20,6 @@ pnpm install --frozen-lockfile
 node --test scripts/test/test-summary.test.mjs
 node scripts/test-summary.mjs --begin
 pnpm run check
-node scripts/test-summary.mjs
 # A quick mutation run (Stryker) on the UCXL temporal parser and DHT keys,
 # failing below an 80 % score; the full runs are `pnpm mutate` (see the READMEs).
 (cd packages/ucxl && pnpm exec stryker run stryker.quick.config.mjs --concurrency 2)
@@ -34,3 +33,5 @@ node scripts/check-pack.mjs \
   @chorus-dht/dht-core=createChorusDHT,providerKeyToCID \
   @chorus-dht/encrypted-storage=createEncryptedStorage,chorusRecordPolicy,fileAuditSink,memoryAuditSink,recordValidator,recordSelector \
   @chorus-dht/authority=generateAuthority,exportAuthorityKey,importAuthorityKey,signDirectory,signGrant,decodeAuthorityRecord,authorityRecordPolicy,routeByPrefix,encryptGrantIdentities,InvalidAuthorityRecordError
+# last: the one closing line, N passed, N failed, N skipped
+node scripts/test-summary.mjs
