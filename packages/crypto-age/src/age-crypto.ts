@@ -1,7 +1,7 @@
 import { AccessDeniedError, InvalidParametersError, MissingRecipientError } from '@chorus-dht/types'
 import type { AbortOptions, AgeKeyKind, AgeKeyPair, ComponentLogger, CryptoProvider, Logger, RoleRegistry } from '@chorus-dht/types'
 import { defaultLogger } from '@libp2p/logger'
-import { DEFAULT_OPERATION_TIMEOUT, DEFAULT_REQUIRE_ALL_RECIPIENTS } from './constants.js'
+import { DEFAULT_LOG_PREFIX, DEFAULT_OPERATION_TIMEOUT, DEFAULT_REQUIRE_ALL_RECIPIENTS } from './constants.js'
 import { decryptWith, encryptTo } from './engine.js'
 import { identityProblem, parseIdentity, parseRecipient, recipientProblem } from './age/keys.js'
 import type { Identity, Recipient } from './age/format.js'
@@ -21,6 +21,11 @@ export interface AgeCryptoComponents {
 
 /** Init of {@link createAgeCrypto}. */
 export interface AgeCryptoInit {
+  /**
+   * The prefix of the provider's log component name.
+   * @default 'chorus-dht:crypto-age'
+   */
+  logPrefix?: string
   /**
    * When a role that may read new content has no known recipient:
    * `true` fails the encryption with `InvalidParametersError`, `false` skips
@@ -62,7 +67,7 @@ class DefaultAgeCrypto implements AgeCrypto {
     if (components.keys === undefined) throw new InvalidParametersError('components.keys is required')
     this.roles = components.roles
     this.keys = isKeySource(components.keys) ? components.keys : staticKeySource(components.keys)
-    this.log = (components.logger ?? defaultLogger()).forComponent('chorus-dht:crypto-age')
+    this.log = (components.logger ?? defaultLogger()).forComponent(init.logPrefix ?? DEFAULT_LOG_PREFIX)
     this.requireAll = init.requireAllRecipients ?? DEFAULT_REQUIRE_ALL_RECIPIENTS
     this.timeout = init.timeout ?? DEFAULT_OPERATION_TIMEOUT
   }

@@ -24,3 +24,6 @@ export const DEFAULT_REQUIRE_ALL_RECIPIENTS = false
 
 /** Role names: what is safe as a file name on every platform. */
 export const ROLE_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/
+
+/** The prefix of crypto-age's log component names. */
+export const DEFAULT_LOG_PREFIX = 'chorus-dht:crypto-age'

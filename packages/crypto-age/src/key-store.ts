@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { AccessDeniedError, InvalidParametersError, NotFoundError } from '@chorus-dht/types'
 import type { AbortOptions, Clock, ComponentLogger, Logger } from '@chorus-dht/types'
 import { defaultLogger } from '@libp2p/logger'
-import { DEFAULT_KEY_STORE_TIMEOUT, DEFAULT_SCRYPT_WORK_FACTOR, MAX_SCRYPT_WORK_FACTOR } from './constants.js'
+import { DEFAULT_KEY_STORE_TIMEOUT, DEFAULT_LOG_PREFIX, DEFAULT_SCRYPT_WORK_FACTOR, MAX_SCRYPT_WORK_FACTOR } from './constants.js'
 import { deadline } from './deadline.js'
 import { decryptWith, encryptTo } from './engine.js'
 import { parseIdentity, parseRecipient, recipientOf, recipientProblem } from './age/keys.js'
@@ -23,6 +23,11 @@ export interface KeyStoreComponents {
 
 /** Init of {@link createKeyStore}. */
 export interface KeyStoreInit {
+  /**
+   * The prefix of the key store's log component name (it logs as `${logPrefix}:key-store`).
+   * @default 'chorus-dht:crypto-age'
+   */
+  logPrefix?: string
   /** The key store directory; created with mode 0700 by `init()`. */
   directory: string
   /**
@@ -173,7 +178,7 @@ class DefaultKeyStore implements KeyStore {
     if (!Number.isInteger(wf) || wf < 1 || wf > MAX_SCRYPT_WORK_FACTOR) {
       throw new InvalidParametersError(`init.scryptWorkFactor must be an integer from 1 to ${MAX_SCRYPT_WORK_FACTOR}`)
     }
-    this.log = (components.logger ?? defaultLogger()).forComponent('chorus-dht:crypto-age:key-store')
+    this.log = (components.logger ?? defaultLogger()).forComponent(`${init.logPrefix ?? DEFAULT_LOG_PREFIX}:key-store`)
     this.clock = components.clock ?? Date
     this.directory = init.directory
     this.passphrase = init.passphrase

@@ -193,7 +193,7 @@ export class AbuseGuard implements RecordWrites {
   private refuse (peerId: PeerId, reason: RejectReason, err: Error): void {
     const peer = peerId.toString()
     this.rejected[reason]++
-    this.log('refused a record from %p (%s) - %s', peerId, reason, err.message)
+    this.log('refused a record from %p (%s) - %e', peerId, reason, err)
     if (reason === 'conflict') {
       return
     }
@@ -237,9 +237,9 @@ export class AbuseGuard implements RecordWrites {
     this.bans.set(peer, timer)
     this.banned++
     this.log('banned %s for %d ms after %d strikes', peer, this.init.banDuration, this.init.maxPeerStrikes)
-    this.libp2p?.hangUp(peerId).catch((err: any) => { this.log('hanging up on banned %s failed - %s', peer, err?.message ?? err) })
+    this.libp2p?.hangUp(peerId).catch((err: any) => { this.log('hanging up on banned %s failed - %e', peer, err) })
     if (this.kad != null) {
-      removeFromRoutingTable(this.kad, peerId).catch((err: any) => { this.log('removing banned %s from the routing table failed - %s', peer, err?.message ?? err) })
+      removeFromRoutingTable(this.kad, peerId).catch((err: any) => { this.log('removing banned %s from the routing table failed - %e', peer, err) })
     }
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
+import { nonNegativeInteger, nonNegativeNumber, positiveInteger, positiveNumber, timerDelay } from '@chorus-dht/utils'
 import {
   BackendUnavailableError,
   InvalidParametersError,
@@ -27,6 +28,7 @@ import {
   DEFAULT_BOOTSTRAP_INTERVAL,
   DEFAULT_BOOTSTRAP_TIMEOUT,
   DEFAULT_CONNECTION_PING_INTERVAL,
+  DEFAULT_LOG_PREFIX,
   DEFAULT_DISCOVERY_INTERVAL,
   DEFAULT_INBOUND_PUT_BURST,
   DEFAULT_INBOUND_PUT_RATE,
@@ -82,6 +84,7 @@ import type { Datastore } from 'interface-datastore'
 import type { CID } from 'multiformats/cid'
 
 interface ResolvedInit {
+  logPrefix: string
   listen: string[]
   transports: ChorusTransport[]
   bootstrapPeers: string[]
@@ -119,39 +122,27 @@ interface ResolvedInit {
 const NO_PATH = { index: -1, queued: 0, running: 0, total: 0 }
 const DECODER = new TextDecoder()
 
+/** An optional duration, ms: finite and > 0 (≥ 0 with `allowZero`). */
 function positive (name: string, value: number | undefined, fallback: number, allowZero = false): number {
   if (value == null) {
     return fallback
   }
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new InvalidParametersError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of ms, got ${String(value)}`)
-  }
-  return value
+  const check = allowZero ? nonNegativeNumber : positiveNumber
+  return check(name, value, { unit: 'ms' })
 }
 
-/** Longest delay a Node timer takes, ms. */
-const MAX_TIMER = 2 ** 31 - 1
-
-/** A positive limit (not a duration): `Infinity` allowed unless `finite`, an integer when `integer`. */
+/** An optional positive limit (not a duration): `Infinity` allowed unless `finite`, an integer when `integer`. */
 function limit (name: string, value: number | undefined, fallback: number, options: { integer?: boolean, finite?: boolean } = {}): number {
   if (value == null) {
     return fallback
   }
-  const ok = typeof value === 'number' && value > 0 &&
-    (value === Infinity ? options.finite !== true : (options.integer !== true || Number.isInteger(value)))
-  if (!ok) {
-    throw new InvalidParametersError(`${name} must be a positive ${options.integer === true ? 'integer' : 'number'}${options.finite === true ? '' : ' or Infinity'}, got ${String(value)}`)
-  }
-  return value
+  const check = options.integer === true ? positiveInteger : positiveNumber
+  return check(name, value, { allowInfinity: options.finite !== true })
 }
 
-/** A positive duration a timer can wait, ms. */
+/** An optional positive duration a timer can wait, ms. */
 function timerDuration (name: string, value: number | undefined, fallback: number): number {
-  const ms = positive(name, value, fallback)
-  if (ms > MAX_TIMER) {
-    throw new InvalidParametersError(`${name} must be at most ${MAX_TIMER} ms, got ${String(value)}`)
-  }
-  return ms
+  return value == null ? fallback : timerDelay(name, value)
 }
 
 function resolveInit (init: ChorusDHTInit): ResolvedInit {
@@ -172,6 +163,7 @@ function resolveInit (init: ChorusDHTInit): ResolvedInit {
     }
   }
   return {
+    logPrefix: init.logPrefix ?? DEFAULT_LOG_PREFIX,
     listen,
     transports,
     bootstrapPeers: init.bootstrapPeers ?? [],
@@ -242,7 +234,7 @@ export class ChorusDHTNode implements ChorusDHT {
     this.guard = guard
     this.abuse = abuse
     this.clock = components.clock ?? { now: () => Date.now() }
-    this.liveness = new PeerLiveness({ libp2p, kad: this.kad, clock: this.clock, log }, {
+    this.liveness = new PeerLiveness({ libp2p, kad: this.kad, clock: this.clock, log: (components.logger ?? defaultLogger()).forComponent(`${init.logPrefix}:peer-liveness`) }, {
       checkTimeout: init.peerCheckTimeout,
       suspectTTL: UNREACHABLE_PEER_TTL,
       maxChecks: MAX_PEER_CHECKS,
@@ -266,9 +258,9 @@ export class ChorusDHTNode implements ChorusDHT {
   static async create (rawInit: ChorusDHTInit, components: ChorusDHTComponents): Promise<ChorusDHTNode> {
     const init = resolveInit(rawInit)
     const logger = components.logger ?? defaultLogger()
-    const log = logger.forComponent('chorus-dht:dht-core')
+    const log = logger.forComponent(init.logPrefix)
     const recordKeys = new Set<string>()
-    const guard = new RecordGuard({ validators: init.validators, selectors: init.selectors, replacers: init.replacers, log })
+    const guard = new RecordGuard({ validators: init.validators, selectors: init.selectors, replacers: init.replacers, log: logger.forComponent(`${init.logPrefix}:record-guard`) })
     const abuse = new AbuseGuard({
       inboundPutRate: init.inboundPutRate,
       inboundPutBurst: init.inboundPutBurst,
@@ -278,7 +270,7 @@ export class ChorusDHTNode implements ChorusDHT {
       strikeWindow: init.strikeWindow,
       banDuration: init.banDuration,
       ...(init.connectionGater != null ? { connectionGater: init.connectionGater } : {}),
-      log: logger.forComponent('chorus-dht:dht-core:abuse')
+      log: logger.forComponent(`${init.logPrefix}:abuse`)
     })
     const datastore = guardedDatastore(components.datastore ?? new MemoryDatastore(), recordKeys, guard, abuse)
     const toBytesKey = (key: Uint8Array): string => DECODER.decode(key)
@@ -430,7 +422,7 @@ export class ChorusDHTNode implements ChorusDHT {
         await fn(signal)
       } catch (err: any) {
         if (!signal.aborted) {
-          this.log.error('%s loop failed - %s', name, err?.message ?? err)
+          this.log.error('%s loop failed - %e', name, err)
         }
       }
     }
@@ -578,7 +570,7 @@ export class ChorusDHTNode implements ChorusDHT {
             await this.bootstrap({ signal })
           } catch (err: any) {
             if (!signal.aborted) {
-              this.log('auto-bootstrap failed, retrying in %d ms - %s', this.init.bootstrapInterval, err?.message ?? err)
+              this.log('auto-bootstrap failed, retrying in %d ms - %e', this.init.bootstrapInterval, err)
             }
           }
         }
@@ -586,7 +578,7 @@ export class ChorusDHTNode implements ChorusDHT {
       }
     } catch (err: any) {
       if (!signal.aborted) {
-        this.log.error('bootstrap loop ended - %s', err?.message ?? err)
+        this.log.error('bootstrap loop ended - %e', err)
       }
     }
   }
@@ -657,9 +649,7 @@ export class ChorusDHTNode implements ChorusDHT {
     if (!(value instanceof Uint8Array)) {
       throw new InvalidParametersError('value must be a Uint8Array')
     }
-    if (options.minPeers != null && (!Number.isInteger(options.minPeers) || options.minPeers < 0)) {
-      throw new InvalidParametersError(`minPeers must be a non-negative integer, got ${String(options.minPeers)}`)
-    }
+    if (options.minPeers != null) nonNegativeInteger('minPeers', options.minPeers)
     await this.validate(key, value)
     const op = new OperationSignal(`putValue ${key}`, this.init.queryTimeout, this.shutdown.signal, options.signal)
     const accepted = new Set<string>()
@@ -742,7 +732,7 @@ export class ChorusDHTNode implements ChorusDHT {
         }
       }
     } catch (err: any) {
-      this.log('could not confirm the refusal of %s by %s - %s', key, peer.toString(), err?.message ?? err)
+      this.log('could not confirm the refusal of %s by %s - %e', key, peer.toString(), err)
     }
     return 'unknown'
   }
@@ -785,10 +775,7 @@ export class ChorusDHTNode implements ChorusDHT {
   async getValue (key: string, options: GetValueOptions = {}): Promise<Uint8Array> {
     this.assertStarted()
     const keyBytes = recordKeyBytes(key)
-    const quorum = options.quorum ?? 1
-    if (!Number.isInteger(quorum) || quorum < 1) {
-      throw new InvalidParametersError(`quorum must be a positive integer, got ${String(options.quorum)}`)
-    }
+    const quorum = positiveInteger('quorum', options.quorum ?? 1)
     const op = new OperationSignal(`getValue ${key}`, this.init.queryTimeout, this.shutdown.signal, options.signal)
     const values: Uint8Array[] = []
     const from = new Set<string>()
@@ -826,7 +813,7 @@ export class ChorusDHTNode implements ChorusDHT {
       // replacement rule keeps its record): the answers are still good
       const correctionRefused = err?.name === 'QueryError' && !op.signal.aborted
       if (correctionRefused) {
-        this.log('a peer refused the correction record of %s - %s', key, err?.message)
+        this.log('a peer refused the correction record of %s - %e', key, err)
       }
       if (!(values.length > 0 && (correctionRefused || (op.timedOut && !op.callerAborted)))) {
         throw op.translate(err)
@@ -947,10 +934,7 @@ export class ChorusDHTNode implements ChorusDHT {
 
   async findProviders (key: string, options: FindProvidersOptions = {}): Promise<PeerInfo[]> {
     this.assertStarted()
-    const limit = options.limit ?? DEFAULT_PROVIDER_LIMIT
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new InvalidParametersError(`limit must be a positive integer, got ${String(options.limit)}`)
-    }
+    const limit = positiveInteger('limit', options.limit ?? DEFAULT_PROVIDER_LIMIT)
     const cid = await providerKeyToCID(key)
     const op = new OperationSignal('findProviders', this.init.queryTimeout, this.shutdown.signal, options.signal)
     const found = new Map<string, PeerInfo>()
@@ -1086,7 +1070,7 @@ export class ChorusDHTNode implements ChorusDHT {
       return rolePeer
     } catch (err: any) {
       stream?.abort(err instanceof Error ? err : new Error(String(err)))
-      this.log('peer-info from %s failed - %s', peer.id, err?.message ?? err)
+      this.log('peer-info from %s failed - %e', peer.id, err)
       return undefined
     } finally {
       op.clear()
@@ -1097,7 +1081,7 @@ export class ChorusDHTNode implements ChorusDHT {
     const op = new OperationSignal('peer-info answer', this.init.peerRequestTimeout, this.shutdown.signal)
     writePeerInfo(stream, this.agentInfo, { signal: op.signal })
       .catch((err: any) => {
-        this.log('answering peer-info failed - %s', err?.message ?? err)
+        this.log('answering peer-info failed - %e', err)
         stream.abort(err instanceof Error ? err : new Error(String(err)))
       })
       .finally(() => { op.clear() })

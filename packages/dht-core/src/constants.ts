@@ -62,3 +62,6 @@ export const DEFAULT_MAX_PEER_STRIKES = 20
 export const DEFAULT_STRIKE_WINDOW = 10 * 60_000
 /** How long a banned peer is refused, ms. */
 export const DEFAULT_BAN_DURATION = 10 * 60_000
+
+/** The prefix of the node's log component names. */
+export const DEFAULT_LOG_PREFIX = 'chorus-dht:dht-core'

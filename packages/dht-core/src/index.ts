@@ -60,6 +60,12 @@ export type ChorusDHTMode = 'auto' | 'client' | 'server'
 /** Configuration of {@link createChorusDHT}. Every field is optional. */
 export interface ChorusDHTInit {
   /**
+   * The prefix of the node's log component names; its parts extend it
+   * (`${logPrefix}:abuse`, `:record-guard`, `:peer-liveness`).
+   * @default 'chorus-dht:dht-core'
+   */
+  logPrefix?: string
+  /**
    * Multiaddrs to listen on.
    * @default ['/ip4/127.0.0.1/tcp/0'] with the tcp transport, a fresh `/memory/<uuid>` with the memory transport
    */

@@ -1,3 +1,4 @@
+import { namespaceOf } from '@chorus-dht/utils'
 import { InvalidParametersError } from '@chorus-dht/types'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
@@ -16,14 +17,11 @@ export async function providerKeyToCID (key: string): Promise<CID> {
   return CID.createV1(raw.code, digest)
 }
 
-/** The namespace of a record key: its first path segment. */
-export function namespaceOf (key: string): string | undefined {
-  const parts = key.split('/')
-  if (parts.length < 3 || parts[0] !== '' || parts[1] === '' || parts.slice(2).join('/') === '') {
-    return undefined
-  }
-  return parts[1]
-}
+/**
+ * The namespace of a record key: the one rule of `@chorus-dht/utils`. A key
+ * `/NS/rest` with a non-empty rest has namespace `NS`; `/CHORUS/` alone has none.
+ */
+export { namespaceOf }
 
 /** Checks a record key and returns its bytes. */
 export function recordKeyBytes (key: string): Uint8Array {

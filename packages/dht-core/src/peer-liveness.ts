@@ -102,7 +102,7 @@ export class PeerLiveness {
         this.components.log('removed unreachable peer %s from the routing table (%s)', peer.toString(), why)
       }
     } catch (err: any) {
-      this.components.log.error('could not remove %s from the routing table - %s', peer.toString(), err?.message ?? err)
+      this.components.log.error('could not remove %s from the routing table - %e', peer.toString(), err)
     }
   }
 
@@ -128,7 +128,7 @@ export class PeerLiveness {
     })()
       .catch((err: any) => {
         if (!this.shutdown.aborted) {
-          this.components.log.error('liveness check of %s failed - %s', id, err?.message ?? err)
+          this.components.log.error('liveness check of %s failed - %e', id, err)
         }
       })
       .finally(() => {

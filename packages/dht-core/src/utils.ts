@@ -1,4 +1,5 @@
-import { setMaxListeners } from 'node:events'
+import { operationSignal, pause } from '@chorus-dht/utils'
+import type { OperationSignal as UtilsOperationSignal } from '@chorus-dht/utils'
 import { AbortError, NotStartedError, TimeoutError } from '@chorus-dht/types'
 
 /**
@@ -7,30 +8,21 @@ import { AbortError, NotStartedError, TimeoutError } from '@chorus-dht/types'
  */
 export class OperationSignal {
   readonly signal: AbortSignal
-  private readonly deadline: AbortController
-  private readonly timer: ReturnType<typeof setTimeout>
+  private readonly op: UtilsOperationSignal
   private readonly caller?: AbortSignal
   private readonly shutdown: AbortSignal
 
   constructor (what: string, timeout: number, shutdown: AbortSignal, caller?: AbortSignal) {
-    this.deadline = new AbortController()
     this.caller = caller
     this.shutdown = shutdown
-    this.timer = setTimeout(() => {
-      this.deadline.abort(new TimeoutError(`${what} timed out after ${timeout} ms`))
-    }, timeout)
-    const signals = [this.deadline.signal, shutdown]
-    if (caller != null) {
-      signals.push(caller)
-    }
-    this.signal = AbortSignal.any(signals)
-    // kad-dht adds one listener per in-flight request to the query signal
-    setMaxListeners(Infinity, this.signal)
+    // listeners on the long-lived shutdown signal are removed by clear()
+    this.op = operationSignal(timeout, [shutdown, caller], { timeoutMessage: `${what} timed out after ${timeout} ms` })
+    this.signal = this.op.signal
   }
 
   /** Whether the operation's own default deadline fired. */
   get timedOut (): boolean {
-    return this.deadline.signal.aborted
+    return this.op.timedOut
   }
 
   /** Whether the caller's signal fired. */
@@ -54,8 +46,8 @@ export class OperationSignal {
       }
       return new AbortError('The operation was aborted', { cause: reason })
     }
-    if (this.deadline.signal.aborted) {
-      return this.deadline.signal.reason
+    if (this.op.timedOut) {
+      return this.signal.reason
     }
     if (this.shutdown.aborted) {
       return new NotStartedError('the node stopped during the operation', { cause })
@@ -71,25 +63,13 @@ export class OperationSignal {
     return err instanceof Error ? err : new Error(String(err))
   }
 
+  /** Clears the deadline's timer and the listeners on the caller's and the shutdown signals. */
   clear (): void {
-    clearTimeout(this.timer)
+    this.op.clear()
   }
 }
 
 /** Resolves after `ms`, or rejects as soon as `signal` aborts; leaves no timer behind. */
 export async function sleep (ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) {
-    throw signal.reason
-  }
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(signal.reason)
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
+  await pause(ms, signal)
 }

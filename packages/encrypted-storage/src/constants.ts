@@ -51,3 +51,6 @@ export const RECORD_SIGNING_DOMAIN = 'chorus-dht/ucxl-record/v1\n'
 export const RECORD_NAMESPACE = 'CHORUS'
 /** Prefix of the UCXL record keys. */
 export const UCXL_KEY_PREFIX = '/CHORUS/ucxl/'
+
+/** The prefix of the store's log component names. */
+export const DEFAULT_LOG_PREFIX = 'chorus-dht:encrypted-storage'

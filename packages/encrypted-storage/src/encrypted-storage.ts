@@ -6,14 +6,17 @@
  * record-fetcher.ts).
  */
 import { headKey, InvalidUcxlAddressError, parseLenient, versionKey, withTemporal } from '@chorus-dht/ucxl'
+import { defaultLogger } from '@libp2p/logger'
 import { TypedEventEmitter } from 'main-event'
 import { StorageAccounting } from './accounting.js'
 import { ContentCache } from './cache.js'
 import { ContentIndex } from './content-index.js'
 import { DEFAULT_SEARCH_LIMIT } from './constants.js'
+import { nonNegativeInteger, positiveNumber } from '@chorus-dht/utils'
 import { operationSignal, throwIfAborted } from './deadline.js'
+import type { OperationSignal } from './deadline.js'
 import { AccessDeniedError, IntegrityError, InvalidParametersError, TimeoutError } from './errors.js'
-import { positive, resolveInit } from './options.js'
+import { resolveInit } from './options.js'
 import { Publisher } from './publisher.js'
 import { Reader } from './reader.js'
 import { Reconciler } from './reconciler.js'
@@ -27,16 +30,13 @@ import type {
   AbortOptions, Clock, Logger, PeerInfo, RetrievedContent, RetrieveOptions, SearchQuery, StorageMetrics, StoreOptions, UCXLAddress, UCXLMetadata
 } from '@chorus-dht/types'
 
-const noopLogger: Logger = Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false })
-
 function copy (m: UCXLMetadata): UCXLMetadata {
   return { ...m, encryptedFor: [...m.encryptedFor], dhtPeers: [...m.dhtPeers] }
 }
 
 function checkLimit (limit: number | undefined): number {
   if (limit == null) return DEFAULT_SEARCH_LIMIT
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidParametersError(`limit must be a non-negative integer, got ${String(limit)}`)
-  return limit
+  return nonNegativeInteger('limit', limit)
 }
 
 function ownRecordsOf (m: Pick<UCXLMetadata, 'address' | 'version' | 'size'>): OwnRecord[] {
@@ -79,7 +79,9 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
     super()
     this.components = components
     this.init = resolveInit(init)
-    const log = components.logger?.forComponent('chorus-dht:encrypted-storage') ?? noopLogger
+    const logger = components.logger ?? defaultLogger()
+    const prefix = this.init.logPrefix
+    const log = logger.forComponent(prefix)
     const clock = components.clock ?? { now: () => Date.now() }
     this.log = log
     this.clock = clock
@@ -88,13 +90,13 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
     this.index = new ContentIndex(components.datastore, this.init.indexPrefix)
     this.ledger = new WriteLedger(components.datastore, this.init.ledgerPrefix)
     this.accounting = new StorageAccounting({ audit: components.audit, clock, log, nodeId: components.signer.peerId })
-    this.fetcher = new RecordFetcher({ dht: components.dht, log }, {
+    this.fetcher = new RecordFetcher({ dht: components.dht, log: logger.forComponent(`${prefix}:record-fetcher`) }, {
       validation: { maxRecordSize: this.init.maxRecordSize, maxClockSkew: this.init.maxClockSkew, clock, ...(components.writeAuthority != null ? { writeAuthority: components.writeAuthority } : {}) },
       headQuorum: this.init.headQuorum,
       repairPeers: this.init.repairPeers,
       onInvalid: logical => { this.invalidate(logical) }
     })
-    this.publisher = new Publisher({ dht: components.dht, writeAuthority: components.writeAuthority, signer: components.signer, fetcher: this.fetcher, ledger: this.ledger, index: this.index, clock, log }, {
+    this.publisher = new Publisher({ dht: components.dht, writeAuthority: components.writeAuthority, signer: components.signer, fetcher: this.fetcher, ledger: this.ledger, index: this.index, clock, log: logger.forComponent(`${prefix}:publisher`) }, {
       maxRecordSize: this.init.maxRecordSize,
       confirmWrites: this.init.confirmWrites,
       maxRepublishAttempts: this.init.maxRepublishAttempts,
@@ -110,9 +112,9 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
       audit: async (op, fields) => { await this.accounting.audit(op, fields) },
       invalidate: logical => { this.invalidate(logical) },
       clock,
-      log
+      log: logger.forComponent(`${prefix}:reconciler`)
     }, { conflictWindow: this.init.conflictWindow, conflictMaxWrites: this.init.conflictMaxWrites, timeout })
-    this.reader = new Reader({ fetcher: this.fetcher, log }, { historyLimit: this.init.historyLimit, historyConcurrency: this.init.historyConcurrency, timeout })
+    this.reader = new Reader({ fetcher: this.fetcher, log: logger.forComponent(`${prefix}:reader`) }, { historyLimit: this.init.historyLimit, historyConcurrency: this.init.historyConcurrency, timeout })
   }
 
   get nodeId (): string {
@@ -159,7 +161,7 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
   }
 
   startCacheCleanup (intervalMs: number = this.init.cacheCleanupInterval): void {
-    positive('intervalMs', intervalMs)
+    positiveNumber('intervalMs', intervalMs)
     if (this.cleanupTimer != null) clearInterval(this.cleanupTimer)
     this.cleanupTimer = setInterval(() => {
       const dropped = this.cleanupCache()
@@ -173,8 +175,18 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
 
   // --- helpers -------------------------------------------------------------
 
-  private signal (options?: AbortOptions): AbortSignal {
-    return operationSignal(this.init.timeout, options)
+  /** The signal of one public operation: the caller's, bounded by the default deadline. `clear()` it when done. */
+  private operation (options?: AbortOptions): OperationSignal {
+    return operationSignal(this.init.timeout, options?.signal)
+  }
+
+  private async withOperation<T> (options: AbortOptions | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const op = this.operation(options)
+    try {
+      return await fn(op.signal)
+    } finally {
+      op.clear()
+    }
   }
 
   /** Our own deadline, surfacing as whatever the aborted step threw, becomes a named TimeoutError. */
@@ -211,53 +223,58 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
 
   async storeUCXLContent (address: string, content: Uint8Array, creatorRole: string, contentType: string, options?: StoreOptions): Promise<UCXLMetadata> {
     const started = performance.now()
-    const signal = this.signal(options)
-    let logical: string | undefined
+    const op = this.operation(options)
+    const signal = op.signal
     try {
-      const target = this.address(address)
-      const at = target.logical
-      logical = at
-      checkStore(this.components.roles, target.parsed, address, content, creatorRole, contentType)
-      const encryptedFor = readersFor(this.components, creatorRole, options?.readers)
-      const base: UCXLMetadata = {
-        address: at,
-        creatorRole,
-        encryptedFor,
-        contentType,
-        timestamp: this.clock.now(),
-        size: content.byteLength,
-        hash: '0'.repeat(64),
-        dhtPeers: [],
-        replicationFactor: this.init.replicationFactor,
-        version: Number.MAX_SAFE_INTEGER,
-        signer: this.nodeId
+      let logical: string | undefined
+      try {
+        const target = this.address(address)
+        const at = target.logical
+        logical = at
+        checkStore(this.components.roles, target.parsed, address, content, creatorRole, contentType)
+        const encryptedFor = readersFor(this.components, creatorRole, options?.readers)
+        const base: UCXLMetadata = {
+          address: at,
+          creatorRole,
+          encryptedFor,
+          contentType,
+          timestamp: this.clock.now(),
+          size: content.byteLength,
+          hash: '0'.repeat(64),
+          dhtPeers: [],
+          replicationFactor: this.init.replicationFactor,
+          version: Number.MAX_SAFE_INTEGER,
+          signer: this.nodeId
+        }
+        const certificate = this.components.writeAuthority?.certificateFor(creatorRole)
+        if (this.components.writeAuthority != null && certificate == null) {
+          throw new AccessDeniedError(`this node holds no certificate of the authority for role ${creatorRole}`)
+        }
+        checkContentSize(this.init.maxRecordSize, base, encryptedFor.length, certificate)
+        throwIfAborted(signal, this.init.timeout)
+        // exactly the roles the metadata names get a stanza
+        const ciphertext = await this.components.crypto.encryptForMultipleRoles(content, encryptedFor, { signal })
+        this.accounting.encrypted()
+        base.hash = sha256Hex(ciphertext)
+        const metadata = await this.claim(at, base, ciphertext, signal)
+        this.cacheContent(content, metadata, at, this.versionAddress(at, metadata.version))
+        this.accounting.stored(started)
+        await this.accounting.audit('store', { address: at, role: creatorRole, contentType, size: content.byteLength, success: true })
+        return copy(metadata)
+      } catch (err: any) {
+        this.accounting.failed()
+        await this.accounting.audit('store', {
+          address: logical ?? String(address).slice(0, 256),
+          role: String(creatorRole),
+          contentType: String(contentType),
+          size: content?.byteLength ?? 0,
+          success: false,
+          error: `${err.name}: ${err.message}`
+        })
+        throw this.timedOut(err, signal, 'store')
       }
-      const certificate = this.components.writeAuthority?.certificateFor(creatorRole)
-      if (this.components.writeAuthority != null && certificate == null) {
-        throw new AccessDeniedError(`this node holds no certificate of the authority for role ${creatorRole}`)
-      }
-      checkContentSize(this.init.maxRecordSize, base, encryptedFor.length, certificate)
-      throwIfAborted(signal, this.init.timeout)
-      // exactly the roles the metadata names get a stanza
-      const ciphertext = await this.components.crypto.encryptForMultipleRoles(content, encryptedFor, { signal })
-      this.accounting.encrypted()
-      base.hash = sha256Hex(ciphertext)
-      const metadata = await this.claim(at, base, ciphertext, signal)
-      this.cacheContent(content, metadata, at, this.versionAddress(at, metadata.version))
-      this.accounting.stored(started)
-      await this.accounting.audit('store', { address: at, role: creatorRole, contentType, size: content.byteLength, success: true })
-      return copy(metadata)
-    } catch (err: any) {
-      this.accounting.failed()
-      await this.accounting.audit('store', {
-        address: logical ?? String(address).slice(0, 256),
-        role: String(creatorRole),
-        contentType: String(contentType),
-        size: content?.byteLength ?? 0,
-        success: false,
-        error: `${err.name}: ${err.message}`
-      })
-      throw this.timedOut(err, signal, 'store')
+    } finally {
+      op.clear()
     }
   }
 
@@ -283,7 +300,7 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
   }
 
   async reconcile (options?: AbortOptions): Promise<ConflictReport[]> {
-    return this.reconciler.reconcile(this.signal(options))
+    return this.withOperation(options, async (signal) => this.reconciler.reconcile(signal))
   }
 
   async * ownRecords (options?: AbortOptions): AsyncGenerator<OwnRecord> {
@@ -316,54 +333,59 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
 
   async retrieveUCXLContent (address: string, options?: RetrieveOptions): Promise<RetrievedContent> {
     const started = performance.now()
-    const signal = this.signal(options)
-    let logical: string | undefined
-    let metadata: UCXLMetadata | undefined
+    const op = this.operation(options)
+    const signal = op.signal
     try {
-      const target = this.address(address)
-      const at = target.logical
-      logical = at
-      const reader = options?.role
-      if (reader !== undefined && (typeof reader !== 'string' || !this.components.roles.has(reader))) {
-        throw new AccessDeniedError(`unknown role ${String(reader)} may not read`)
-      }
-      const cacheKey = target.parsed.raw
-      if (options?.noCache !== true) {
-        const hit = this.cached(cacheKey, reader)
-        if (hit != null) {
-          metadata = hit.metadata
-          this.mayRead(reader, hit.metadata)
-          this.accounting.retrieved(started, true)
-          await this.accounting.audit('retrieve', { address: at, role: reader ?? hit.metadata.creatorRole, contentType: hit.metadata.contentType, size: hit.content.byteLength, success: true })
-          return { content: hit.content.slice(), metadata: copy(hit.metadata), fromCache: true }
+      let logical: string | undefined
+      let metadata: UCXLMetadata | undefined
+      try {
+        const target = this.address(address)
+        const at = target.logical
+        logical = at
+        const reader = options?.role
+        if (reader !== undefined && (typeof reader !== 'string' || !this.components.roles.has(reader))) {
+          throw new AccessDeniedError(`unknown role ${String(reader)} may not read`)
         }
-        this.accounting.cacheMiss()
+        const cacheKey = target.parsed.raw
+        if (options?.noCache !== true) {
+          const hit = this.cached(cacheKey, reader)
+          if (hit != null) {
+            metadata = hit.metadata
+            this.mayRead(reader, hit.metadata)
+            this.accounting.retrieved(started, true)
+            await this.accounting.audit('retrieve', { address: at, role: reader ?? hit.metadata.creatorRole, contentType: hit.metadata.contentType, size: hit.content.byteLength, success: true })
+            return { content: hit.content.slice(), metadata: copy(hit.metadata), fromCache: true }
+          }
+          this.accounting.cacheMiss()
+        }
+        const record = await this.reader.resolve(at, target.parsed, signal)
+        metadata = record.metadata
+        throwIfAborted(signal, this.init.timeout)
+        this.mayRead(reader, metadata)
+        const content = await this.decrypt(at, record.ciphertext, metadata, reader, signal)
+        const indexed = await this.index.get(at, { signal })
+        if (indexed != null && indexed.version === metadata.version && indexed.hash === metadata.hash) {
+          metadata = { ...metadata, dhtPeers: [...indexed.dhtPeers] }
+        }
+        this.cacheContent(content, metadata, cacheKey, this.versionAddress(at, metadata.version))
+        await this.index.put(metadata, { signal })
+        this.accounting.retrieved(started, false)
+        await this.accounting.audit('retrieve', { address: at, role: reader ?? metadata.creatorRole, contentType: metadata.contentType, size: content.byteLength, success: true })
+        return { content, metadata: copy(metadata), fromCache: false }
+      } catch (err: any) {
+        this.accounting.failed()
+        await this.accounting.audit('retrieve', {
+          address: logical ?? String(address).slice(0, 256),
+          role: typeof options?.role === 'string' ? options.role : metadata?.creatorRole ?? '',
+          contentType: metadata?.contentType ?? '',
+          size: 0,
+          success: false,
+          error: `${err.name}: ${err.message}`
+        })
+        throw this.timedOut(err, signal, 'retrieve')
       }
-      const record = await this.reader.resolve(at, target.parsed, signal)
-      metadata = record.metadata
-      throwIfAborted(signal, this.init.timeout)
-      this.mayRead(reader, metadata)
-      const content = await this.decrypt(at, record.ciphertext, metadata, reader, signal)
-      const indexed = await this.index.get(at, { signal })
-      if (indexed != null && indexed.version === metadata.version && indexed.hash === metadata.hash) {
-        metadata = { ...metadata, dhtPeers: [...indexed.dhtPeers] }
-      }
-      this.cacheContent(content, metadata, cacheKey, this.versionAddress(at, metadata.version))
-      await this.index.put(metadata, { signal })
-      this.accounting.retrieved(started, false)
-      await this.accounting.audit('retrieve', { address: at, role: reader ?? metadata.creatorRole, contentType: metadata.contentType, size: content.byteLength, success: true })
-      return { content, metadata: copy(metadata), fromCache: false }
-    } catch (err: any) {
-      this.accounting.failed()
-      await this.accounting.audit('retrieve', {
-        address: logical ?? String(address).slice(0, 256),
-        role: typeof options?.role === 'string' ? options.role : metadata?.creatorRole ?? '',
-        contentType: metadata?.contentType ?? '',
-        size: 0,
-        success: false,
-        error: `${err.name}: ${err.message}`
-      })
-      throw this.timedOut(err, signal, 'retrieve')
+    } finally {
+      op.clear()
     }
   }
 
@@ -388,42 +410,62 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
   }
 
   async history (address: string, options?: AbortOptions): Promise<UCXLMetadata[]> {
-    const signal = this.signal(options)
-    const { logical } = this.address(address)
-    return (await this.reader.history(logical, signal)).map(copy)
+    const op = this.operation(options)
+    const signal = op.signal
+    try {
+      const { logical } = this.address(address)
+      return (await this.reader.history(logical, signal)).map(copy)
+    } finally {
+      op.clear()
+    }
   }
 
   // --- announce, discover, forget -------------------------------------------
 
   async announceContent (address: string, options?: AbortOptions): Promise<void> {
-    const signal = this.signal(options)
-    let logical: string | undefined
+    const op = this.operation(options)
+    const signal = op.signal
     try {
-      logical = this.address(address).logical
-      await this.components.dht.provide(headKey(logical), { signal })
-      const indexed = await this.index.get(logical, { signal })
-      await this.accounting.audit('announce', { address: logical, role: indexed?.creatorRole, contentType: indexed?.contentType, size: indexed?.size, success: true })
-    } catch (err: any) {
-      this.accounting.failed()
-      await this.accounting.audit('announce', { address: logical ?? String(address).slice(0, 256), success: false, error: `${err.name}: ${err.message}` })
-      throw err
+      let logical: string | undefined
+      try {
+        logical = this.address(address).logical
+        await this.components.dht.provide(headKey(logical), { signal })
+        const indexed = await this.index.get(logical, { signal })
+        await this.accounting.audit('announce', { address: logical, role: indexed?.creatorRole, contentType: indexed?.contentType, size: indexed?.size, success: true })
+      } catch (err: any) {
+        this.accounting.failed()
+        await this.accounting.audit('announce', { address: logical ?? String(address).slice(0, 256), success: false, error: `${err.name}: ${err.message}` })
+        throw err
+      }
+    } finally {
+      op.clear()
     }
   }
 
   async discoverContentPeers (address: string, options?: AbortOptions): Promise<PeerInfo[]> {
-    const signal = this.signal(options)
-    const { logical } = this.address(address)
-    return this.components.dht.findProviders(headKey(logical), { signal })
+    const op = this.operation(options)
+    const signal = op.signal
+    try {
+      const { logical } = this.address(address)
+      return this.components.dht.findProviders(headKey(logical), { signal })
+    } finally {
+      op.clear()
+    }
   }
 
   async forget (address: string, options?: AbortOptions): Promise<boolean> {
-    const signal = this.signal(options)
-    const { logical } = this.address(address)
-    const indexed = await this.index.get(logical, { signal })
-    const dropped = this.invalidate(logical)
-    const removed = await this.index.delete(logical, { signal })
-    await this.accounting.audit('delete', { address: logical, role: indexed?.creatorRole, contentType: indexed?.contentType, size: indexed?.size, success: true })
-    return dropped > 0 || removed
+    const op = this.operation(options)
+    const signal = op.signal
+    try {
+      const { logical } = this.address(address)
+      const indexed = await this.index.get(logical, { signal })
+      const dropped = this.invalidate(logical)
+      const removed = await this.index.delete(logical, { signal })
+      await this.accounting.audit('delete', { address: logical, role: indexed?.creatorRole, contentType: indexed?.contentType, size: indexed?.size, success: true })
+      return dropped > 0 || removed
+    } finally {
+      op.clear()
+    }
   }
 
   // --- index ---------------------------------------------------------------
@@ -431,7 +473,7 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
   async listContentByRole (role: string, options?: AbortOptions & { limit?: number }): Promise<UCXLMetadata[]> {
     if (typeof role !== 'string' || role.length === 0) throw new InvalidParametersError('role must be a non-empty string')
     const limit = checkLimit(options?.limit)
-    return this.index.search({ creatorRole: role }, limit, { signal: this.signal(options) })
+    return this.withOperation(options, async (signal) => this.index.search({ creatorRole: role }, limit, { signal }))
   }
 
   async searchContent (query: SearchQuery, options?: AbortOptions): Promise<UCXLMetadata[]> {
@@ -439,7 +481,8 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
     for (const field of ['createdAfter', 'createdBefore'] as const) {
       if (query[field] != null && !Number.isFinite(query[field])) throw new InvalidParametersError(`query.${field} must be a number of ms since the epoch`)
     }
-    return this.index.search(query, checkLimit(query.limit), { signal: this.signal(options) })
+    const limit = checkLimit(query.limit)
+    return this.withOperation(options, async (signal) => this.index.search(query, limit, { signal }))
   }
 
   getMetrics (): StorageMetrics {

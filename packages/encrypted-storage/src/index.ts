@@ -152,6 +152,12 @@ export interface EncryptedStorageComponents {
 /** Options of the store. Every field is optional. */
 export interface EncryptedStorageInit {
   /**
+   * The prefix of the store's log component names; its parts extend it
+   * (`${logPrefix}:publisher`, `:reader`, `:record-fetcher`, `:reconciler`).
+   * @default 'chorus-dht:encrypted-storage'
+   */
+  logPrefix?: string
+  /**
    * Cache entry lifetime, ms. An entry for `*^` or `~~N` may be this stale
    * when another node writes the address; `*~N` entries never are.
    * @default 600000 (10 min)

@@ -141,7 +141,7 @@ export class Publisher {
       // it: number it from what this node knows, and let reconcile()
       // re-publish it as a later version if another writer claimed the number.
       if (err.name !== BackendUnavailableError.name) throw err
-      log('head of %s unavailable (%s); numbering the new version from the local index', logical, err.message)
+      log('head of %s unavailable (%e); numbering the new version from the local index', logical, err)
     }
     const indexed = await index.get(logical, { signal })
     const own = await ledger.latestOwnVersion(logical, { signal })

@@ -37,3 +37,6 @@ export const DEFAULT_MOCK_FAILURE_RATE = 0
 export const DEFAULT_PROVIDERS_LIMIT = 20
 /** Prefix of generated mock peer ids (`mock-1`, `mock-2`, ...). */
 export const MOCK_PEER_ID_PREFIX = 'mock-'
+
+/** The prefix of the log component names of MockDHT and HybridDHT. */
+export const DEFAULT_LOG_PREFIX = 'chorus-dht:hybrid-mock'

@@ -1,12 +1,16 @@
+import { defaultLogger } from '@libp2p/logger'
+import { repeatingTask } from '@libp2p/utils'
+import { equals as bytesEqual } from 'uint8arrays/equals'
 import {
   DEFAULT_BACKEND_TIMEOUT, DEFAULT_DEGRADED_LATENCY, DEFAULT_FALLBACK_ON_ERROR, DEFAULT_HEALTH_CHECK_INTERVAL,
-  DEFAULT_HYBRID_TIMEOUT, DEFAULT_JOURNAL_PREFIX, DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_PROBE_TIMEOUT, DEFAULT_USE_REAL_DHT
+  DEFAULT_HYBRID_TIMEOUT, DEFAULT_JOURNAL_PREFIX, DEFAULT_LOG_PREFIX, DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_PROBE_TIMEOUT, DEFAULT_USE_REAL_DHT
 } from './constants.js'
 import { BackendUnavailableError, InvalidParametersError, NotStartedError } from './errors.js'
 import { WriteJournal } from './journal.js'
 import { probeKey, probeValue } from './probe.js'
 import { namespaceOf } from './record-policy.js'
-import { bytesEqual, checkPositiveInt, lifecycleController, silentLogger, withTimeout } from './util.js'
+import { checkPositiveInt, lifecycleController, withTimeout } from './util.js'
+import type { RepeatingTask } from '@libp2p/utils'
 import type { BackendMetrics, HybridConfig, HybridDHT, HybridDHTComponents, HybridDHTInit } from './index.js'
 import type {
   AbortOptions, BackendHealth, BackendKind, Clock, DHT, DHTStats, FindProvidersOptions, GetValueOptions, Logger,
@@ -57,7 +61,7 @@ export class DefaultHybridDHT implements HybridDHT {
   private manual?: BackendKind
   private state: ServiceStatus = 'stopped'
   private lifecycle?: AbortController
-  private timer?: ReturnType<typeof setTimeout>
+  private healthTask?: RepeatingTask
   private replaying?: Promise<void>
   private probeNonce = 0
   /** The real backend has known peers since start (see expectsPeers). */
@@ -93,8 +97,10 @@ export class DefaultHybridDHT implements HybridDHT {
     })
     this.backends = { real: components.real, mock: components.mock }
     this.clock = components.clock ?? Date
-    this.log = (components.logger ?? silentLogger).forComponent('chorus-dht:hybrid-mock:hybrid-dht')
-    this.journal = new WriteJournal(components.datastore, this.config.journalPrefix, this.log)
+    const logger = components.logger ?? defaultLogger()
+    const logPrefix = init.logPrefix ?? DEFAULT_LOG_PREFIX
+    this.log = logger.forComponent(`${logPrefix}:hybrid-dht`)
+    this.journal = new WriteJournal(components.datastore, this.config.journalPrefix, logger.forComponent(`${logPrefix}:journal`))
     this.selectors = { ...init.selectors }
     this.realEnabled = this.config.useRealDHT
     this.active = this.realEnabled ? 'real' : 'mock'
@@ -144,7 +150,7 @@ export class DefaultHybridDHT implements HybridDHT {
           else if (e.op === 'provide') await this.backends.mock.provide(e.key, { signal })
         } catch (err: any) {
           if (signal.aborted) throw err
-          this.log.error('could not restore journaled %s of %s into the mock - %s', e.op, e.key, err?.message)
+          this.log.error('could not restore journaled %s of %s into the mock - %e', e.op, e.key, err)
         }
       }
       // a real backend that failed to start stays active when there is no fallback: its calls fail
@@ -165,7 +171,7 @@ export class DefaultHybridDHT implements HybridDHT {
       throw err
     }
     this.state = 'started'
-    this.schedule()
+    this.startHealthTask()
     this.log('started, active backend %s, %d journaled writes', this.active, this.journal.size)
   }
 
@@ -177,8 +183,8 @@ export class DefaultHybridDHT implements HybridDHT {
     }
     if (this.state !== 'started') return
     this.state = 'stopping'
-    clearTimeout(this.timer)
-    this.timer = undefined
+    this.healthTask?.stop()
+    this.healthTask = undefined
     this.lifecycle?.abort(new NotStartedError('HybridDHT was stopped'))
     this.lifecycle = undefined
     await this.replaying?.catch(() => {})
@@ -193,21 +199,23 @@ export class DefaultHybridDHT implements HybridDHT {
       try {
         await this.backends[kind].stop()
       } catch (err: any) {
-        this.log.error('stopping the %s backend failed - %s', kind, err?.message)
+        this.log.error('stopping the %s backend failed - %e', kind, err)
       }
     }
   }
 
-  private schedule (): void {
-    if (this.state !== 'started') return
-    this.timer = setTimeout(() => {
-      this.timer = undefined
+  /** The health probe every `healthCheckInterval` after the previous one ended; `stop()` leaves no timer. */
+  private startHealthTask (): void {
+    this.healthTask = repeatingTask(async () => {
       const signal = this.lifecycle?.signal
-      if (signal == null) return
-      this.checkHealth({ signal })
-        .catch((err: any) => { this.log.error('health check failed - %s', err?.message) })
-        .finally(() => { this.schedule() })
+      if (signal == null || this.state !== 'started') return
+      try {
+        await this.checkHealth({ signal })
+      } catch (err) {
+        this.log.error('health check failed - %e', err)
+      }
     }, this.config.healthCheckInterval)
+    this.healthTask.start()
   }
 
   private async startReal (): Promise<void> {
@@ -215,7 +223,7 @@ export class DefaultHybridDHT implements HybridDHT {
       await this.backends.real.start()
       this.realStarted = true
     } catch (err: any) {
-      this.log.error('the real backend did not start - %s', err?.message)
+      this.log.error('the real backend did not start - %e', err)
       const h = this.health.real
       this.health.real = { ...h, status: 'failed', lastCheck: this.clock.now(), consecutiveFailures: Math.max(h.consecutiveFailures + 1, this.config.maxConsecutiveFailures), errorCount: h.errorCount + 1 }
       if (this.active === 'real' && this.config.fallbackOnError) this.active = 'mock'
@@ -265,7 +273,7 @@ export class DefaultHybridDHT implements HybridDHT {
             await backend.bootstrap({ signal })
           } catch (err: any) {
             if (signal.aborted) throw err
-            this.log('bootstrap of the real backend failed - %s', err?.message)
+            this.log('bootstrap of the real backend failed - %e', err)
           }
         }
         const put = await backend.putValue(key, value, { signal })
@@ -290,9 +298,9 @@ export class DefaultHybridDHT implements HybridDHT {
     } catch (err: any) {
       if (lifecycle.aborted || callerSignal?.aborted === true) throw err
       if (err?.name === 'InvalidParametersError') {
-        this.log.error('the %s backend refused the probe record %s; merge probeRecordPolicy into its validators - %s', kind, key, err.message)
+        this.log.error('the %s backend refused the probe record %s; merge probeRecordPolicy into its validators - %e', kind, key, err)
       } else {
-        this.log('probe of the %s backend failed - %s', kind, err?.message)
+        this.log('probe of the %s backend failed - %e', kind, err)
       }
       this.health[kind] = { ...this.health[kind], lastCheck: this.clock.now(), latency: this.clock.now() - started }
       this.recordFailure(kind, err)
@@ -379,7 +387,7 @@ export class DefaultHybridDHT implements HybridDHT {
       }
     } catch (err: any) {
       if (lifecycle.aborted || callerSignal?.aborted === true) throw err
-      this.log.error('replay to the real backend failed, staying on the mock - %s', err?.message)
+      this.log.error('replay to the real backend failed, staying on the mock - %e', err)
     }
   }
 
@@ -420,7 +428,7 @@ export class DefaultHybridDHT implements HybridDHT {
             if (!REFUSALS.has(err?.name)) throw err
             // the real backend will never accept it: do not block the queue forever
             this.dropped++
-            this.log.error('the real backend refused journaled record %s (%s), dropping it - %s', entry.key, err.name, err.message)
+            this.log.error('the real backend refused journaled record %s (%s), dropping it - %e', entry.key, err.name, err)
           }
         }
       }
@@ -487,7 +495,7 @@ export class DefaultHybridDHT implements HybridDHT {
         return { result: await this.callBackend('real', opSignal, async (s) => run(this.backends.real, s)), on: 'real' }
       } catch (err: any) {
         if (!this.config.fallbackOnError || !this.isBackendFailure(err, opSignal)) throw err
-        this.log('real backend failed (%s), using the mock for this call', err?.message)
+        this.log('real backend failed (%e), using the mock for this call', err)
       }
     }
     return { result: await this.callBackend('mock', opSignal, async (s) => run(this.backends.mock, s)), on: 'mock' }
@@ -544,7 +552,7 @@ export class DefaultHybridDHT implements HybridDHT {
         return await this.callBackend('real', signal, async (s) => this.backends.real.getValue(key, { ...options, signal: s }))
       } catch (err: any) {
         if (!this.config.fallbackOnError || !this.isBackendFailure(err, signal)) throw err
-        this.log('real backend failed (%s), reading from the mock', err?.message)
+        this.log('real backend failed (%e), reading from the mock', err)
         return fromMock()
       }
     })
@@ -594,7 +602,7 @@ export class DefaultHybridDHT implements HybridDHT {
         } catch (err: any) {
           // the active backend's answer is the contract's; the other one is best effort
           if (kind === this.active || signal.aborted) throw err
-          this.log('removeLocal of %s on the %s backend failed - %s', key, kind, err?.message)
+          this.log('removeLocal of %s on the %s backend failed - %e', key, kind, err)
         }
       }
       for (const e of this.journal.all()) {

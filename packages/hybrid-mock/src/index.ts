@@ -133,6 +133,11 @@ export function createMockNetwork (init: MockNetworkInit = {}): MockNetwork {
 /** Options of {@link mockDHT}. */
 export interface MockDHTInit {
   /**
+   * The prefix of this node's log component names (it logs as `${logPrefix}:mock-dht`).
+   * @default 'chorus-dht:hybrid-mock'
+   */
+  logPrefix?: string
+  /**
    * This node's peer id. Any non-empty string unique on its network; a
    * real-looking id (`12D3Koo…`) works as well as the generated one.
    * @default network.nextPeerId() (`mock-1`, `mock-2`, … per network)
@@ -184,7 +189,7 @@ export interface MockDHTInit {
 export interface MockDHTComponents {
   /** The network to join. @default a private network of its own (a lone node, a local store) */
   network?: MockNetwork
-  /** @default a silent logger */
+  /** @default `defaultLogger()` of `@libp2p/logger` */
   logger?: ComponentLogger
   /** Source of time for `uptime`. @default Date */
   clock?: Clock
@@ -220,6 +225,11 @@ export function mockDHT (init: MockDHTInit = {}): (components?: MockDHTComponent
 
 /** Options of {@link hybridDHT}. */
 export interface HybridDHTInit {
+  /**
+   * The prefix of this node's log component names (`${logPrefix}:hybrid-dht`, `${logPrefix}:journal`).
+   * @default 'chorus-dht:hybrid-mock'
+   */
+  logPrefix?: string
   /**
    * Start on the real backend. When false the mock is the only backend in
    * use (nothing is journaled) until `switchBackend('real')`.
@@ -296,7 +306,7 @@ export interface HybridDHTInit {
 }
 
 /** The hybrid's resolved configuration. */
-export type HybridConfig = Omit<Required<HybridDHTInit>, 'selectors'>
+export type HybridConfig = Omit<Required<HybridDHTInit>, 'selectors' | 'logPrefix'>
 
 /** What {@link hybridConfigFromEnv} can read from the environment. */
 export type HybridEnvConfig = Pick<HybridDHTInit, 'useRealDHT' | 'bootstrapNodes' | 'fallbackOnError' | 'healthCheckInterval' | 'maxConsecutiveFailures'>
@@ -309,7 +319,7 @@ export interface HybridDHTComponents {
   mock: DHT
   /** Where the write journal is persisted; without it the journal lives in memory only. */
   datastore?: Datastore
-  /** @default a silent logger */
+  /** @default `defaultLogger()` of `@libp2p/logger` */
   logger?: ComponentLogger
   /** Source of time for health records and latency. @default Date */
   clock?: Clock

@@ -50,7 +50,7 @@ export class WriteJournal {
         const s = JSON.parse(new TextDecoder().decode(value)) as Stored
         loaded.push({ seq: s.seq, op: s.op, key: s.key, time: s.time, value: s.value === undefined ? undefined : Uint8Array.from(Buffer.from(s.value, 'base64')) })
       } catch (err: any) {
-        this.log.error('skipping unreadable journal entry %s - %s', key.toString(), err?.message)
+        this.log.error('skipping unreadable journal entry %s - %e', key.toString(), err)
       }
     }
     loaded.sort((a, b) => a.seq - b.seq)

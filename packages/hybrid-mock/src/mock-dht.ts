@@ -1,8 +1,10 @@
-import { DEFAULT_MOCK_K, DEFAULT_MOCK_TIMEOUT, DEFAULT_PROVIDERS_LIMIT, MOCK_ALPHA } from './constants.js'
+import { defaultLogger } from '@libp2p/logger'
+import { equals as bytesEqual } from 'uint8arrays/equals'
+import { DEFAULT_LOG_PREFIX, DEFAULT_MOCK_K, DEFAULT_MOCK_TIMEOUT, DEFAULT_PROVIDERS_LIMIT, MOCK_ALPHA } from './constants.js'
 import { BackendUnavailableError, InvalidParametersError, NotFoundError, NotStartedError, RecordConflictError } from './errors.js'
 import { DefaultMockNetwork } from './mock-network.js'
 import { isValidRecord, mayReplace, selectRecord, validateRecord } from './record-policy.js'
-import { bytesEqual, checkKey, checkPositiveInt, checkValue, lifecycleController, silentLogger, sortByDistance, withTimeout } from './util.js'
+import { checkKey, checkPositiveInt, checkValue, lifecycleController, sortByDistance, withTimeout } from './util.js'
 import type { MockDHT, MockDHTComponents, MockDHTInit, MockNetwork, MockNetworkNode } from './index.js'
 import type {
   AbortOptions, Clock, DHTStats, FindProvidersOptions, GetValueOptions, Logger, PeerInfo, PutResult,
@@ -44,7 +46,7 @@ export class DefaultMockDHT implements MockDHT, MockNetworkNode {
     this.timeout = init.timeout ?? DEFAULT_MOCK_TIMEOUT
     this.rate = init.failureRate ?? 0
     this.clock = components.clock ?? Date
-    this.log = (components.logger ?? silentLogger).forComponent('chorus-dht:hybrid-mock:mock-dht')
+    this.log = (components.logger ?? defaultLogger()).forComponent(`${init.logPrefix ?? DEFAULT_LOG_PREFIX}:mock-dht`)
   }
 
   get status (): ServiceStatus {

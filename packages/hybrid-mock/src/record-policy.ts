@@ -1,6 +1,6 @@
+import { equals as bytesEqual } from 'uint8arrays/equals'
 import { namespaceOf } from '@chorus-dht/utils'
 import { InvalidParametersError } from './errors.js'
-import { bytesEqual } from './util.js'
 import type { RecordPolicy } from '@chorus-dht/types'
 
 /**

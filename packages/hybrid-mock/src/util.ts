@@ -1,22 +1,11 @@
 import { createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
-import { pause, withDeadline } from '@chorus-dht/utils'
+import { compareXorDistance, nonNegativeInteger, pause, positiveInteger, withDeadline } from '@chorus-dht/utils'
 import { AbortError, InvalidParametersError, NotStartedError, TimeoutError } from './errors.js'
-import type { ComponentLogger, Logger } from '@chorus-dht/types'
 
 /** sha256 of a UTF-8 string: the Kademlia id space of the mock. */
 export function kadId (s: string): Uint8Array {
   return createHash('sha256').update(s).digest()
-}
-
-/** Compares XOR distances of `a` and `b` to `target`. Negative when `a` is closer. */
-export function compareDistance (target: Uint8Array, a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < target.length; i++) {
-    const da = a[i] ^ target[i]
-    const db = b[i] ^ target[i]
-    if (da !== db) return da - db
-  }
-  return 0
 }
 
 const peerIdCache = new Map<string, Uint8Array>()
@@ -37,7 +26,7 @@ export function sortByDistance (key: string, peerIds: string[]): string[] {
   const target = kadId(key)
   return peerIds
     .map((id) => ({ id, kid: peerKadId(id) }))
-    .sort((x, y) => compareDistance(target, x.kid, y.kid) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+    .sort((x, y) => compareXorDistance(target, x.kid, y.kid) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
     .map((p) => p.id)
 }
 
@@ -52,8 +41,6 @@ export function lifecycleController (): AbortController {
   return controller
 }
 
-/** Byte equality. */
-export { equals as bytesEqual } from 'uint8arrays/equals'
 
 /** Turns an aborted signal's reason into the named error the contract promises. */
 export function abortError (signal: AbortSignal): Error {
@@ -112,17 +99,9 @@ export function checkValue (value: unknown): asserts value is Uint8Array {
   }
 }
 
-/** Checks an optional positive integer option. */
+/** Checks an optional positive (or, with `allowZero`, non-negative) integer option. */
 export function checkPositiveInt (value: unknown, name: string, allowZero = false): void {
   if (value === undefined) return
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new InvalidParametersError(`${name} must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${String(value)}`)
-  }
-}
-
-const noop = Object.assign((): void => {}, { error: (): void => {}, trace: (): void => {}, enabled: false })
-
-/** A ComponentLogger that discards everything: the default when none is injected. */
-export const silentLogger: ComponentLogger = {
-  forComponent (): Logger { return noop }
+  if (allowZero) nonNegativeInteger(name, value)
+  else positiveInteger(name, value)
 }

@@ -2,9 +2,9 @@ import { MemoryDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
 import { describe, expect, it } from 'vitest'
 import { WriteJournal } from '../src/journal.js'
-import { silentLogger } from '../src/util.js'
+import { defaultLogger } from '@libp2p/logger'
 
-const log = silentLogger.forComponent('test')
+const log = defaultLogger().forComponent('chorus-dht:hybrid-mock:test')
 
 describe('WriteJournal', () => {
   it('keeps write order even when a later append persists first', async () => {

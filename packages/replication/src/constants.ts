@@ -34,3 +34,6 @@ export const DEFAULT_QUALITY_WINDOW = 10
 export const UNKNOWN_PROVIDER_QUALITY = 0.5
 /** A provider at or above this quality, whose last answer was yes, is a healthy provider. */
 export const HEALTHY_PROVIDER_QUALITY = 0.5
+
+/** The prefix of the manager's log component names. */
+export const DEFAULT_LOG_PREFIX = 'chorus-dht:replication'

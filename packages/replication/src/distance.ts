@@ -1,3 +1,4 @@
+import { xorHex } from '@chorus-dht/utils'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { sha256 } from '@noble/hashes/sha2.js'
 
@@ -22,14 +23,8 @@ export function peerPoint (peerId: string): Uint8Array {
   return sha256(bytes)
 }
 
-/** XOR of two equal-length points as lowercase hex (64 characters for sha-256). */
-export function xorHex (a: Uint8Array, b: Uint8Array): string {
-  let out = ''
-  for (let i = 0; i < a.length; i++) {
-    out += ((a[i] ^ b[i]) & 0xff).toString(16).padStart(2, '0')
-  }
-  return out
-}
+/** XOR of two equal-length points as lowercase hex (the one XOR of `@chorus-dht/utils`). */
+export { xorHex }
 
 /**
  * Kademlia XOR distance between a key and a peer, as 64 lowercase hex

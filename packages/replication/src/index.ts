@@ -36,6 +36,11 @@ export type { ProviderInfo, ReplicationHealth, ReplicationMetrics, ReplicationSt
  */
 export interface ReplicationManagerInit {
   /**
+   * The prefix of this manager's log component names.
+   * @default 'chorus-dht:replication'
+   */
+  logPrefix?: string
+  /**
    * Target replicas per key, this node included. A key is `healthy` with at
    * least this many measured replicas.
    * @default 3

@@ -1,5 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { BackendUnavailableError, InvalidParametersError, NotFoundError, NotStartedError } from '@chorus-dht/types'
+import { MAX_TIMER_DELAY, positiveInteger, timerDelay } from '@chorus-dht/utils'
+import { defaultLogger } from '@libp2p/logger'
 import * as c from './constants.js'
 import { withDeadline } from './deadline.js'
 import { keyPoint, peerPoint, xorHex } from './distance.js'
@@ -7,8 +9,6 @@ import { PriorityQueue } from './priority-queue.js'
 import type { ReplicationManager, ReplicationManagerComponents, ReplicationManagerInit } from './index.js'
 import type { AbortOptions, Clock, DHT, Logger, ProviderInfo, ReplicationHealth, ReplicationMetrics, ReplicationStatus, ServiceStatus } from '@chorus-dht/types'
 
-/** The largest delay `setTimeout`/`setInterval` honour (about 24.8 days). */
-const MAX_TIMER_DELAY = 2 ** 31 - 1
 
 interface ProviderRecord {
   peerId: string
@@ -61,22 +61,12 @@ interface Options {
 
 type Counters = Pick<ReplicationMetrics, 'reprovideOperations' | 'successfulReplications' | 'failedReplications' | 'repairs' | 'lastReprovideTime' | 'lastCleanupTime'>
 
-const noopLog: Logger = Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false })
-
-function positiveInteger (name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback
-  if (!Number.isSafeInteger(v) || v < 1) {
-    throw new InvalidParametersError(`${name} must be a positive integer, got ${String(value)}`)
-  }
-  return v
+function positiveInt (name: string, value: number | undefined, fallback: number): number {
+  return positiveInteger(name, value ?? fallback)
 }
 
 function positiveMs (name: string, value: number | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  const v = value ?? fallback
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > max) {
-    throw new InvalidParametersError(`${name} must be a number of milliseconds in (0, ${max}], got ${String(value)}`)
-  }
-  return v
+  return timerDelay(name, value ?? fallback, max)
 }
 
 function bool (name: string, value: boolean | undefined, fallback: boolean): boolean {
@@ -129,25 +119,25 @@ export class ReplicationManagerImpl implements ReplicationManager {
       throw new InvalidParametersError('components.dht is required')
     }
     this.dht = components.dht
-    this.log = components.logger?.forComponent('chorus-dht:replication') ?? noopLog
+    this.log = (components.logger ?? defaultLogger()).forComponent(init.logPrefix ?? c.DEFAULT_LOG_PREFIX)
     this.clock = components.clock ?? { now: () => Date.now() }
     this.opts = {
-      replicationFactor: positiveInteger('replicationFactor', init.replicationFactor, c.DEFAULT_REPLICATION_FACTOR),
+      replicationFactor: positiveInt('replicationFactor', init.replicationFactor, c.DEFAULT_REPLICATION_FACTOR),
       reprovideInterval: positiveMs('reprovideInterval', init.reprovideInterval, c.DEFAULT_REPROVIDE_INTERVAL, MAX_TIMER_DELAY),
       cleanupInterval: positiveMs('cleanupInterval', init.cleanupInterval, c.DEFAULT_CLEANUP_INTERVAL, MAX_TIMER_DELAY),
       providerTTL: positiveMs('providerTTL', init.providerTTL, c.DEFAULT_PROVIDER_TTL),
-      maxProvidersPerKey: positiveInteger('maxProvidersPerKey', init.maxProvidersPerKey, c.DEFAULT_MAX_PROVIDERS_PER_KEY),
+      maxProvidersPerKey: positiveInt('maxProvidersPerKey', init.maxProvidersPerKey, c.DEFAULT_MAX_PROVIDERS_PER_KEY),
       enableAutoReplication: bool('enableAutoReplication', init.enableAutoReplication, c.DEFAULT_ENABLE_AUTO_REPLICATION),
       enableReprovide: bool('enableReprovide', init.enableReprovide, c.DEFAULT_ENABLE_REPROVIDE),
-      maxConcurrentReplications: positiveInteger('maxConcurrentReplications', init.maxConcurrentReplications, c.DEFAULT_MAX_CONCURRENT_REPLICATIONS),
+      maxConcurrentReplications: positiveInt('maxConcurrentReplications', init.maxConcurrentReplications, c.DEFAULT_MAX_CONCURRENT_REPLICATIONS),
       checkInterval: positiveMs('checkInterval', init.checkInterval, c.DEFAULT_CHECK_INTERVAL, MAX_TIMER_DELAY),
       repairBackoff: positiveMs('repairBackoff', init.repairBackoff, c.DEFAULT_REPAIR_BACKOFF, MAX_TIMER_DELAY),
       maxRepairBackoff: positiveMs('maxRepairBackoff', init.maxRepairBackoff, c.DEFAULT_MAX_REPAIR_BACKOFF, MAX_TIMER_DELAY),
-      repairRateLimit: positiveInteger('repairRateLimit', init.repairRateLimit, c.DEFAULT_REPAIR_RATE_LIMIT),
+      repairRateLimit: positiveInt('repairRateLimit', init.repairRateLimit, c.DEFAULT_REPAIR_RATE_LIMIT),
       repairRateInterval: positiveMs('repairRateInterval', init.repairRateInterval, c.DEFAULT_REPAIR_RATE_INTERVAL, MAX_TIMER_DELAY),
       peerQueryTimeout: positiveMs('peerQueryTimeout', init.peerQueryTimeout, c.DEFAULT_PEER_QUERY_TIMEOUT, MAX_TIMER_DELAY),
       operationTimeout: positiveMs('operationTimeout', init.operationTimeout, c.DEFAULT_OPERATION_TIMEOUT, MAX_TIMER_DELAY),
-      qualityWindow: positiveInteger('qualityWindow', init.qualityWindow, c.DEFAULT_QUALITY_WINDOW)
+      qualityWindow: positiveInt('qualityWindow', init.qualityWindow, c.DEFAULT_QUALITY_WINDOW)
     }
     if (this.opts.maxRepairBackoff < this.opts.repairBackoff) {
       throw new InvalidParametersError(`maxRepairBackoff (${this.opts.maxRepairBackoff}) must not be below repairBackoff (${this.opts.repairBackoff})`)
@@ -260,9 +250,7 @@ export class ReplicationManagerImpl implements ReplicationManager {
 
   async findProviders (key: string, limit: number = this.opts.maxProvidersPerKey, options: AbortOptions = {}): Promise<ProviderInfo[]> {
     checkKey(key)
-    if (!Number.isSafeInteger(limit) || limit < 1) {
-      throw new InvalidParametersError(`limit must be a positive integer, got ${String(limit)}`)
-    }
+    positiveInteger('limit', limit)
     this.requireStarted('findProviders')
     const e = this.entries.get(key)
     const point = e?.point ?? keyPoint(key)

@@ -1,0 +1,1 @@
+export { AbortError, InvalidParametersError, TimeoutError } from '@chorus-dht/types'
