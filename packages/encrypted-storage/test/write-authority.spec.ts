@@ -140,6 +140,25 @@ describe('write authority every peer enforces', () => {
     expect(str((await b.storage.retrieveUCXLContent(ADDR, { noCache: true })).content)).toBe('the owner again')
   })
 
+  it('a certified writer cannot rewrite history with a back-dated version record (timestamp 0), and reconcile spreads nothing', async () => {
+    const network = createMockNetwork()
+    const a = await honest(network)
+    const b = await honest(network)
+    await a.storage.storeUCXLContent(ADDR, text('genuine version 1'), 'backend_developer', 'text/plain')
+    const genuine = decodeRecord(await b.dht.getValue(versionKey(ADDR, 1)))
+    const attacker = await hostile(network)
+    const cert = await certificate(authority, attacker.signer.peerId, ['backend_developer'])
+    // the selector prefers the earlier timestamp: without the certificate's validity window this would win
+    const rewrite = await forge(attacker.signer, 'version', { ...genuine.metadata, signer: attacker.signer.peerId, timestamp: 0 }, genuine.ciphertext, cert)
+    expect((await attacker.dht.putValue(rewrite.key, rewrite.value)).peers).toEqual([])
+    expect(await a.storage.reconcile()).toEqual([])
+    for (const n of [a, b]) {
+      const v1 = decodeRecord(await n.dht.getValue(versionKey(ADDR, 1)))
+      expect(v1.metadata.signer).toBe(a.signer.peerId)
+      expect(str((await n.storage.retrieveUCXLContent(ADDR.replace('*^', '*~1'), { noCache: true })).content)).toBe('genuine version 1')
+    }
+  })
+
   it('a certified writer cannot end an address with a huge head version, nor roll a head back by replay', async () => {
     const network = createMockNetwork()
     const a = await honest(network)
