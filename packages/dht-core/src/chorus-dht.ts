@@ -53,6 +53,7 @@ import {
   UNREACHABLE_PEER_TTL
 } from './constants.js'
 import { AbuseGuard } from './abuse-guard.js'
+import type { AbuseGuardInit } from './abuse-guard.js'
 import { kadInternals, routingTablePeers } from './internals.js'
 import { namespaceOf, providerKeyToCID, recordKeyBytes } from './keys.js'
 import { readPeerInfo, writePeerInfo } from './peer-info.js'
@@ -78,12 +79,13 @@ import type {
   RecordValidator,
   RolePeer
 } from '@chorus-dht/types'
-import type { ComponentLogger as Libp2pComponentLogger, Connection, ConnectionGater, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { ComponentLogger as Libp2pComponentLogger, Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { KadDHTInit, SelectFn, ValidateFn } from '@libp2p/kad-dht'
 import type { Datastore } from 'interface-datastore'
 import type { CID } from 'multiformats/cid'
 
-interface ResolvedInit {
+/** Every option resolved once; the abuse limits as the guard takes them. */
+interface ResolvedInit extends Omit<AbuseGuardInit, 'log'> {
   logPrefix: string
   listen: string[]
   transports: ChorusTransport[]
@@ -108,14 +110,6 @@ interface ResolvedInit {
   pingNewContacts: boolean
   peerCheckTimeout: number
   connectionPingInterval: number
-  inboundPutRate: number
-  inboundPutBurst: number
-  maxRecordsPerPeer: number
-  maxBytesPerPeer: number
-  maxPeerStrikes: number
-  strikeWindow: number
-  banDuration: number
-  connectionGater?: ConnectionGater
   kadDHT: Partial<KadDHTInit>
 }
 
