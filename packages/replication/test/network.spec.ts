@@ -114,12 +114,16 @@ describe(`replication on ${NODES} dht-core nodes`, () => {
     const key = '/CHORUS/replication/critical'
     const writer = running()[1]
     const put = await writer.putValue(key, bytes('gone soon'))
-    const holders = [writer.peerId, ...put.peers]
-    const watcher = running().find(n => !holders.includes(n.peerId))!
+    const written = [writer.peerId, ...put.peers]
+    const watcher = running().find(n => !written.includes(n.peerId))!
     const m = replicationManager({ repairBackoff: 60_000 })({ dht: watcher })
     managers.push(m)
     await m.start()
-    expect((await m.addContent(key, 9)).health).toBe('healthy')
+    // on a loaded machine the put can reach 2 of the 3 closest peers: the
+    // premise is a key with replicas, whichever peers the measurement found
+    const first = await m.addContent(key, 9)
+    expect(first.actualReplicas).toBeGreaterThan(0)
+    const holders = [...new Set([...written, ...first.replicationNodes])].filter(p => p !== watcher.peerId)
 
     await stopNodes(holders)
     const status = await m.checkReplication(key)
