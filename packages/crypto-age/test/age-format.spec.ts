@@ -341,6 +341,19 @@ describe('key strings', () => {
     expect(await recipientOf(privateKey)).toBe(publicKey)
   })
 
+  it('reads an X25519 recipient whose data begins with "tag" or "pq" as X25519 (the prefix decides)', () => {
+    // 0x5f 0x50 … encodes to age1tag…, 0x08 0x00 … to age1pq…: 1 in 32^3 real keys looks like this
+    for (const [start, head] of [['age1tag', [0x5f, 0x50]], ['age1pq', [0x08, 0x00]]] as const) {
+      const raw = new Uint8Array(32).fill(7)
+      raw.set(head)
+      const key = bech32.encode('age', bech32.toWords(raw))
+      expect(key.startsWith(start)).toBe(true)
+      expect(recipientProblem(key)).toBeUndefined()
+      expect(decodeX25519Recipient(key)).toEqual(raw)
+      expect(parseRecipient(key)).toBeInstanceOf(X25519Recipient)
+    }
+  })
+
   it('forgets the oldest of more than 1024 remembered keys', () => {
     const first = generateX25519KeyPair().publicKey
     const r = parseRecipient(first)

@@ -34,7 +34,9 @@ export function encodeIdentity (scalar: Uint8Array): string {
 
 /** The 32 raw bytes of an `age1…` X25519 recipient, or `undefined`. */
 export function decodeX25519Recipient (s: string): Uint8Array | undefined {
-  if (!s.startsWith('age1') || s.startsWith('age1pq1') || s.startsWith('age1tag')) return undefined
+  // the human-readable part decides (bech32 data never holds a '1'): an
+  // X25519 key whose data begins with "pq" or "tag" is still an X25519 key
+  if (!s.startsWith('age1')) return undefined
   const d = decodeBech32(s)
   if (d === undefined || d.prefix !== 'age' || d.bytes.length !== 32) return undefined
   return d.bytes
