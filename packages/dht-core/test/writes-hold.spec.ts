@@ -1,15 +1,9 @@
 // The chorus-dht side is imported first: it also installs the Node 20 shim libp2p needs.
 import { createChorusDHT } from '../src/index.js'
 import { createTestNetwork, TEST_NODE_DEFAULTS } from '../src/testing.js'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { memory } from '@libp2p/memory'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { ping } from '@libp2p/ping'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
+import { stockNode } from './fixtures/stock-node.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bytes, policy, waitFor } from './fixtures.js'
 import type { ChorusDHT, ChorusDHTInit } from '../src/index.js'
@@ -101,23 +95,7 @@ describe('writes that hold', () => {
     expect(newer.remotePeers).toBe(2)
 
     // no chorus code: stock kad-dht, its own lax policy, the CHORUS protocol id
-    const stock = await createLibp2p({
-      addresses: { listen: [`/memory/stock-${Math.random()}`] },
-      transports: [memory()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      services: {
-        identify: identify(),
-        ping: ping(),
-        dht: kadDHT({
-          protocol: '/CHORUS/kad/1.0.0',
-          clientMode: false,
-          peerInfoMapper: passthroughMapper,
-          validators: { CHORUS: async () => {} },
-          selectors: { CHORUS: () => 0 }
-        })
-      }
-    })
+    const stock = await stockNode()
     stocks.push(stock)
     for (const node of honest) {
       await stock.dial(multiaddr(node.getMultiaddrs()[0]))
