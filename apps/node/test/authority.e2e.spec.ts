@@ -16,20 +16,11 @@ import { promisify } from 'node:util'
 import { directoryKey, generateAuthority, grantKey, importAuthorityKey, signDirectory, signGrant } from '@chorus-dht/authority'
 import { decodeRecord } from '@chorus-dht/encrypted-storage'
 import { versionKey } from '@chorus-dht/ucxl'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { identify } from '@libp2p/identify'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
-import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { joinStockNode, stockGet as sharedStockGet } from './stock-node.js'
+import type { StockNode } from './stock-node.js'
 import { enc, getJson, killAll, runCli, startNode, waitFor } from './helpers.js'
 import type { TestNode } from './helpers.js'
-import type { KadDHT } from '@libp2p/kad-dht'
-import type { Libp2p } from '@libp2p/interface'
 
 const exec = promisify(execFile)
 const PASSPHRASE = 'correct horse battery staple'
@@ -44,15 +35,10 @@ let authorityId: string
 let a: TestNode
 let b: TestNode
 let c: TestNode
-let stock: Libp2p<{ dht: KadDHT }>
+let stock: StockNode
 const before = new Uint8Array(randomBytes(3000))
 
-async function stockGet (key: string): Promise<Uint8Array> {
-  for await (const event of stock.services.dht.get(encoder.encode(key), { signal: AbortSignal.timeout(20_000) })) {
-    if (event.name === 'VALUE') return event.value
-  }
-  throw new Error(`the stock node found no record for ${key}`)
-}
+const stockGet = async (key: string): Promise<Uint8Array> => await sharedStockGet(stock, key)
 
 async function stockPut (key: string, value: Uint8Array): Promise<void> {
   for await (const _ of stock.services.dht.put(encoder.encode(key), value, { signal: AbortSignal.timeout(20_000) })) {
@@ -108,26 +94,7 @@ beforeAll(async () => {
     startNode(join(root, 'b'), ['--authority', authorityId, '--bootstrap', a.multiaddr], env),
     startNode(join(root, 'c'), ['--bootstrap', a.multiaddr], { ...env, CHORUS_AUTHORITY: authorityId })
   ])
-  stock = await createLibp2p({
-    privateKey: await generateKeyPair('Ed25519'),
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: {
-      identify: identify(),
-      ping: ping(),
-      // stock: accepts anything
-      dht: kadDHT({ protocol: '/CHORUS/kad/1.0.0', clientMode: false, peerInfoMapper: passthroughMapper, validators: { CHORUS: async () => {} }, selectors: { CHORUS: () => 0 } })
-    }
-  }) as unknown as Libp2p<{ dht: KadDHT }>
-  for (const n of [a, b, c]) await stock.dial(multiaddr(n.multiaddr))
-  await waitFor(async () => {
-    for (const n of [a, b, c]) {
-      if ((await getJson(`${n.api}/peers`)).body.response.data.peers.length < 3) return false
-    }
-    return true
-  }, 'every node to see the others and the stock node', 60_000)
+  stock = await joinStockNode([a, b, c])
 }, 180_000)
 
 afterAll(async () => {

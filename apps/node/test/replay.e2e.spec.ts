@@ -9,38 +9,24 @@
 import '@chorus-dht/dht-core/polyfill'
 import { encodeRecord, recordSigningBytes, sha256Hex, signerFromPrivateKey, decodeRecord } from '@chorus-dht/encrypted-storage'
 import { headKey, versionKey } from '@chorus-dht/ucxl'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { identify } from '@libp2p/identify'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
-import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { enc, getJson, killAll, runCli, startNode, waitFor } from './helpers.js'
+import { joinStockNode, stockGet as sharedStockGet } from './stock-node.js'
+import type { StockNode } from './stock-node.js'
+import { enc, getJson, killAll, runCli, startNode, } from './helpers.js'
 import type { TestNode } from './helpers.js'
-import type { KadDHT } from '@libp2p/kad-dht'
-import type { Libp2p } from '@libp2p/interface'
 
 const ADDRESS = 'ucxl://agent1:admin@proj:task1/*^/replayed'
 const encoder = new TextEncoder()
 
 let root: string
 let nodes: TestNode[] = []
-let stock: Libp2p<{ dht: KadDHT }>
+let stock: StockNode
 
-/** The record under `key`, as the stock node reads it from the network. */
-async function stockGet (key: string): Promise<Uint8Array> {
-  for await (const event of stock.services.dht.get(encoder.encode(key), { signal: AbortSignal.timeout(20_000) })) {
-    if (event.name === 'VALUE') return event.value
-  }
-  throw new Error(`the stock node found no record for ${key}`)
-}
+const stockGet = async (key: string): Promise<Uint8Array> => await sharedStockGet(stock, key)
 
 /** Sends `value` to every peer the stock node knows, as PUT_VALUE. */
 async function stockPut (key: string, value: Uint8Array): Promise<void> {
@@ -60,26 +46,7 @@ beforeAll(async () => {
   expect((await runCli(['keys', 'generate', 'admin', '--keys-dir', keys])).code).toBe(0)
   const first = await startNode(join(root, 'n0'), ['--keys-dir', keys])
   nodes = [first, ...await Promise.all([1, 2].map(async i => await startNode(join(root, `n${i}`), ['--keys-dir', keys, '--bootstrap', first.multiaddr])))]
-  stock = await createLibp2p({
-    privateKey: await generateKeyPair('Ed25519'),
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: {
-      identify: identify(),
-      ping: ping(),
-      // stock: accepts anything, keeps whatever arrived first
-      dht: kadDHT({ protocol: '/CHORUS/kad/1.0.0', clientMode: false, peerInfoMapper: passthroughMapper, validators: { CHORUS: async () => {} }, selectors: { CHORUS: () => 0 } })
-    }
-  }) as unknown as Libp2p<{ dht: KadDHT }>
-  for (const n of nodes) await stock.dial(multiaddr(n.multiaddr))
-  await waitFor(async () => {
-    for (const n of nodes) {
-      if ((await getJson(`${n.api}/peers`)).body.response.data.peers.length < 3) return false
-    }
-    return true
-  }, 'every node to see the others and the stock node', 60_000)
+  stock = await joinStockNode(nodes)
 }, 120_000)
 
 afterAll(async () => {

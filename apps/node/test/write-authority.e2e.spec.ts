@@ -15,22 +15,15 @@ import { join } from 'node:path'
 import { certificateKey, generateAuthority, importAuthorityKey, signCertificate } from '@chorus-dht/authority'
 import { decodeRecord, encodeRecord, recordSigningBytes, sha256Hex, signerFromPrivateKey } from '@chorus-dht/encrypted-storage'
 import { headKey } from '@chorus-dht/ucxl'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { identify } from '@libp2p/identify'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
-import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dataDirLayout, ensureDataDir, loadOrCreatePeerKey } from '../src/data-dir.js'
+import { joinStockNode, stockGet as sharedStockGet } from './stock-node.js'
+import type { StockNode } from './stock-node.js'
 import { enc, getJson, killAll, runCli, startNode, stopNode, waitFor } from './helpers.js'
 import type { TestNode } from './helpers.js'
 import type { ChorusRecord } from '@chorus-dht/encrypted-storage'
-import type { KadDHT } from '@libp2p/kad-dht'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { PrivateKey } from '@libp2p/interface'
 
 const PASSPHRASE = 'correct horse battery staple'
 const AUTH_ENV = { CHORUS_AUTHORITY_PASSPHRASE: PASSPHRASE }
@@ -47,14 +40,9 @@ let a: TestNode
 let b: TestNode
 let c: TestNode
 let stockKey: PrivateKey
-let stock: Libp2p<{ dht: KadDHT }>
+let stock: StockNode
 
-async function stockGet (key: string): Promise<Uint8Array> {
-  for await (const event of stock.services.dht.get(encoder.encode(key), { signal: AbortSignal.timeout(20_000) })) {
-    if (event.name === 'VALUE') return event.value
-  }
-  throw new Error(`the stock node found no record for ${key}`)
-}
+const stockGet = async (key: string): Promise<Uint8Array> => await sharedStockGet(stock, key)
 
 /** PUT_VALUE to every peer the stock node knows; the honest peers' refusals are expected. */
 async function stockPut (key: string, value: Uint8Array): Promise<void> {
@@ -134,26 +122,7 @@ beforeAll(async () => {
     startNode(join(root, 'c'), ['--bootstrap', a.multiaddr], env)
   ])
   stockKey = await generateKeyPair('Ed25519')
-  stock = await createLibp2p({
-    privateKey: stockKey,
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: {
-      identify: identify(),
-      ping: ping(),
-      // stock: accepts anything, answers with whatever it was sent last
-      dht: kadDHT({ protocol: '/CHORUS/kad/1.0.0', clientMode: false, peerInfoMapper: passthroughMapper, validators: { CHORUS: async () => {} }, selectors: { CHORUS: () => 0 } })
-    }
-  }) as unknown as Libp2p<{ dht: KadDHT }>
-  for (const n of [a, b, c]) await stock.dial(multiaddr(n.multiaddr))
-  await waitFor(async () => {
-    for (const n of [a, b, c]) {
-      if ((await getJson(`${n.api}/peers`)).body.response.data.peers.length < 3) return false
-    }
-    return true
-  }, 'every node to see the others and the stock node', 60_000)
+  stock = await joinStockNode([a, b, c], stockKey)
 
   await admin(['roles', 'publish', '--api', a.api])
   await admin(['grant', '--peer', a.peerId, '--to', await recipientOf(a), '--role', 'backend_developer', '--api', a.api])
