@@ -5,6 +5,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { authorityPublicKey } from '@chorus-dht/authority'
+import { parseDuration } from '@chorus-dht/utils'
 import {
   DATA_LAYOUT,
   DEFAULT_API_HOST,
@@ -254,22 +255,6 @@ export const ENV_VARS: EnvVarSpec[] = [
   { name: 'CHORUS_MAX_RECORD_SIZE', key: 'storage.maxRecordSize', kind: 'int', description: 'largest record, bytes' },
   { name: 'CHORUS_LOG_LEVEL', key: 'log.level', kind: 'string', description: 'log level' }
 ]
-
-/**
- * Parses a duration: plain milliseconds (`1500`) or Go-style units
- * (`500ms`, `30s`, `5m`, `1h`, `1m30s`). Returns `undefined` when malformed.
- */
-export function parseDuration (value: string): number | undefined {
-  const text = value.trim()
-  if (/^\d+$/.test(text)) return Number(text)
-  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) return undefined
-  let total = 0
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
-    const n = Number(m[1])
-    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000
-  }
-  return Math.round(total)
-}
 
 function parseBool (value: string): boolean | undefined {
   const v = value.trim().toLowerCase()

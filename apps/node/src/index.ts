@@ -21,7 +21,8 @@
 
 export * from './constants.js'
 export * from './errors.js'
-export { loadConfig, parseDuration, resolveBootstrap, fileConfigSchema, ENV_VARS } from './config.js'
+export { parseDuration } from '@chorus-dht/utils'
+export { loadConfig, resolveBootstrap, fileConfigSchema, ENV_VARS } from './config.js'
 export type { NodeConfig, FileConfig, FlagConfig, LoadConfigInit, EnvVarSpec, BootstrapSource, BootstrapInputs } from './config.js'
 export { UCXL_CODES, HttpError, classifyError, errorEnvelope, successEnvelope } from './envelope.js'
 export type { SuccessEnvelope, ErrorEnvelope, UcxlCode } from './envelope.js'

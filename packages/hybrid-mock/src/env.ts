@@ -1,3 +1,4 @@
+import { MAX_TIMER_DELAY, parseDuration as parseMs } from '@chorus-dht/utils'
 import { InvalidParametersError } from './errors.js'
 import type { HybridEnvConfig } from './index.js'
 
@@ -10,8 +11,6 @@ export const HYBRID_ENV = {
   maxConsecutiveFailures: 'CHORUS_MAX_CONSECUTIVE_FAILURES'
 } as const
 
-const MAX_TIMER = 2_147_483_647
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }
 
 /** Parses a boolean variable: true/false, 1/0, yes/no, on/off (case-insensitive). */
 export function parseBoolean (name: string, raw: string): boolean {
@@ -22,20 +21,14 @@ export function parseBoolean (name: string, raw: string): boolean {
 }
 
 /**
- * Parses a duration: an integer number of milliseconds (`30000`) or a number
- * with a unit `ms`, `s`, `m` or `h` (`30s`, `1.5m`). Must be > 0 and fit a timer.
+ * Parses a duration variable in the one grammar of `@chorus-dht/utils`'
+ * `parseDuration` (`30000`, `500ms`, `30s`, `1.5m`, `1m30s`). Must be > 0
+ * and fit a timer.
  */
 export function parseDuration (name: string, raw: string): number {
-  const v = raw.trim().toLowerCase()
-  let ms: number
-  if (/^\d+$/.test(v)) {
-    ms = Number(v)
-  } else {
-    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(v)
-    if (m == null) throw new InvalidParametersError(`${name} must be milliseconds (30000) or a duration like 500ms, 30s, 5m, 1h, got "${raw}"`)
-    ms = Math.round(Number(m[1]) * UNITS[m[2]])
-  }
-  if (!(ms > 0) || ms > MAX_TIMER) throw new InvalidParametersError(`${name} must be between 1 ms and ${MAX_TIMER} ms, got "${raw}"`)
+  const ms = parseMs(raw)
+  if (ms === undefined) throw new InvalidParametersError(`${name} must be milliseconds (30000) or a duration like 500ms, 30s, 5m, 1h, 1m30s, got "${raw}"`)
+  if (!(ms > 0) || ms > MAX_TIMER_DELAY) throw new InvalidParametersError(`${name} must be between 1 ms and ${MAX_TIMER_DELAY} ms, got "${raw}"`)
   return ms
 }
 

@@ -3,7 +3,8 @@
  *
  * The primitives every chorus-dht library shares, written once: the signal
  * of an operation with its default deadline, an abortable pause, option
- * checkers and the namespace rule of record keys.
+ * checkers, the namespace rule of record keys and the duration grammar of
+ * configuration values.
  *
  * @example
  *
@@ -29,5 +30,6 @@ export { positiveNumber, nonNegativeNumber, positiveInteger, nonNegativeInteger,
 export type { NumberCheckInit } from './options.js'
 export { MAX_TIMER_DELAY } from './constants.js'
 export { namespaceOf } from './keys.js'
+export { parseDuration } from './duration.js'
 export { AbortError, InvalidParametersError, TimeoutError } from './errors.js'
 export { xor, xorHex, compareXorDistance } from './xor.js'
