@@ -8,12 +8,17 @@ export TURBO_TELEMETRY_DISABLED=1
 
 . scripts/ensure-pnpm.sh
 
-# The reference age CLI, for the interoperability tests of crypto-age.
-if ! command -v age >/dev/null 2>&1; then
+# The reference age CLI, for the interoperability tests of crypto-age, and
+# Prometheus' promtool (Debian's prometheus package), which checks the node's
+# /metrics exposition.
+APT=()
+command -v age >/dev/null 2>&1 || APT+=(age)
+command -v promtool >/dev/null 2>&1 || APT+=(prometheus)
+if [ ${#APT[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq age
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${APT[@]}"
 fi
 
 pnpm install --frozen-lockfile
@@ -23,9 +28,11 @@ pnpm run check
 # A quick mutation run (Stryker) on the UCXL temporal parser and DHT keys,
 # failing below an 80 % score; the full runs are `pnpm mutate` (see the READMEs).
 (cd packages/ucxl && pnpm exec stryker run stryker.quick.config.mjs --concurrency 2)
+# Each published package packed, installed alone and imported; then each README's
+# first example run as written with only what its Install line names.
 node scripts/check-pack.mjs \
   @chorus-dht/types=NotFoundError,InvalidParametersError,AccessDeniedError,IntegrityError,RecordTooLargeError,BackendUnavailableError,NotStartedError,TimeoutError \
-  @chorus-dht/utils=operationSignal,withDeadline,throwIfAborted,pause,checkpoint,positiveNumber,positiveInteger,timerDelay,namespaceOf,xorHex,compareXorDistance \
+  @chorus-dht/utils=operationSignal,withDeadline,throwIfAborted,pause,checkpoint,positiveNumber,positiveInteger,timerDelay,namespaceOf,xorHex,compareXorDistance,parseDuration \
   @chorus-dht/ucxl=parse,format,parseLenient,validate,dhtKey,headKey,versionKey,matches,resolveVersion,InvalidUcxlAddressError \
   @chorus-dht/crypto-age=createRoleRegistry,createKeyStore,createAgeCrypto,BUILTIN_ROLES,parseRolesFile \
   @chorus-dht/hybrid-mock=mockDHT,createMockNetwork,hybridDHT,hybridConfigFromEnv,seededRandom \
