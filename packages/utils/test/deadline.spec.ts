@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { checkpoint, operationSignal, pause, throwIfAborted, withDeadline } from '../src/index.js'
+import { TimeoutError } from '@chorus-dht/types'
+import { checkpoint, operationSignal, pause, throwIfAborted, withDeadline, yieldToEventLoop } from '../src/index.js'
 
 afterEach(() => { vi.useRealTimers() })
 
@@ -103,5 +104,94 @@ describe('checkpoint', () => {
     checkCaller()
     c.abort()
     expect(checkCaller).toThrow('mapped')
+  })
+})
+
+describe('deadlines at their edges', () => {
+  const listeners = (s: AbortSignal): number => getEventListeners(s, 'abort').length
+
+  it('operationSignal: a default timeout message, and no listener left on any source once it ended', () => {
+    vi.useFakeTimers()
+    const a = new AbortController()
+    const b = new AbortController()
+    const op = operationSignal(50, [a.signal, undefined, b.signal])
+    expect(listeners(a.signal)).toBe(1)
+    vi.advanceTimersByTime(50)
+    expect(op.signal.reason).toEqual(expect.objectContaining({ name: 'TimeoutError', message: 'operation did not finish within 50 ms' }))
+    expect([listeners(a.signal), listeners(b.signal), vi.getTimerCount()]).toEqual([0, 0, 0])
+
+    const live = new AbortController()
+    const op2 = operationSignal(50, [live.signal, AbortSignal.abort(new Error('gone'))])
+    expect(op2.signal.reason.message).toBe('gone')
+    expect([listeners(live.signal), vi.getTimerCount()]).toEqual([0, 0])
+
+    const c = new AbortController()
+    const d = new AbortController()
+    const op3 = operationSignal(50, [c.signal, d.signal])
+    c.abort(new Error('first'))
+    d.abort(new Error('second'))
+    expect([op3.abortedBy, op3.signal.reason.message, listeners(d.signal)]).toEqual([c.signal, 'first', 0])
+  })
+
+  it('throwIfAborted: our TimeoutError stays itself without a message and is renamed with one; other reasons pass through', () => {
+    const ours = new TimeoutError('ours')
+    expect(() => { throwIfAborted(AbortSignal.abort(ours)) }).toThrow(ours)
+    let thrown: any
+    try { throwIfAborted(AbortSignal.abort(ours), 'lookup timed out') } catch (err) { thrown = err }
+    expect([thrown instanceof TimeoutError, thrown.message, thrown.cause]).toEqual([true, 'lookup timed out', ours])
+    try { throwIfAborted(AbortSignal.abort(new DOMException('late', 'TimeoutError'))) } catch (err) { thrown = err }
+    expect([thrown instanceof TimeoutError, thrown.message]).toEqual([true, 'late'])
+    const boom = new Error('boom')
+    expect(() => { throwIfAborted(AbortSignal.abort(boom), 'renamed?') }).toThrow(boom)
+    const nothing = new AbortController()
+    nothing.abort(null)
+    try { throwIfAborted(nothing.signal) } catch (err) { thrown = err }
+    expect(thrown).toBeNull()
+  })
+
+  it('pause: an aborted signal rejects at once; no listener is left after an abort or the delay', async () => {
+    vi.useFakeTimers()
+    const reason = new Error('stop')
+    await expect(pause(60_000, AbortSignal.abort(reason))).rejects.toBe(reason)
+    expect(vi.getTimerCount()).toBe(0)
+    const c = new AbortController()
+    const p = pause(60_000, c.signal)
+    c.abort(reason)
+    await expect(p).rejects.toBe(reason)
+    expect(listeners(c.signal)).toBe(0)
+    const c2 = new AbortController()
+    const p2 = pause(10, c2.signal)
+    vi.advanceTimersByTime(10)
+    await p2
+    expect(listeners(c2.signal)).toBe(0)
+  })
+
+  it('withDeadline: the work\'s own error passes through, and nothing stays linked after it ends', async () => {
+    vi.useFakeTimers()
+    const caller = new AbortController()
+    let seen: AbortSignal | undefined
+    const boom = new Error('boom')
+    await expect(withDeadline(1000, caller.signal, async (s) => { seen = s; throw boom })).rejects.toBe(boom)
+    expect([vi.getTimerCount(), listeners(caller.signal), listeners(seen!)]).toEqual([0, 0, 0])
+    await expect(withDeadline(1000, caller.signal, async (s) => { seen = s; return 7 })).resolves.toBe(7)
+    expect([vi.getTimerCount(), listeners(caller.signal), listeners(seen!)]).toEqual([0, 0, 0])
+  })
+
+  it('checkpoint: throws the caller\'s reason without abortError, and only after the deadline, not at it', () => {
+    const reason = new Error('caller')
+    expect(checkpoint(1000, AbortSignal.abort(reason))).toThrow(reason)
+    let t = 0
+    const check = checkpoint(100, undefined, { now: () => t })
+    t = 100
+    expect(check).not.toThrow()
+    t = 101
+    expect(check).toThrow(expect.objectContaining({ name: 'TimeoutError', message: 'operation did not finish within 100 ms' }))
+  })
+
+  it('yieldToEventLoop lets work queued with setImmediate run first', async () => {
+    let ran = false
+    setImmediate(() => { ran = true })
+    await yieldToEventLoop()
+    expect(ran).toBe(true)
   })
 })

@@ -7,6 +7,8 @@ describe('parseDuration', () => {
     expect(parseDuration('500ms')).toBe(500)
     expect(parseDuration('30s')).toBe(30_000)
     expect(parseDuration('1.5m')).toBe(90_000)
+    expect(parseDuration('1.25s')).toBe(1250)
+    expect(parseDuration('1.25s1.125s')).toBe(2375)
     expect(parseDuration('2h')).toBe(7_200_000)
   })
 
