@@ -25,6 +25,66 @@ export const DEFAULT_REQUEST_TIMEOUT = 30_000
 /** Default log level. */
 export const DEFAULT_LOG_LEVEL = 'info'
 
+/** Default log format: `pretty` on a terminal, `json` otherwise. */
+export const DEFAULT_LOG_FORMAT = 'auto'
+
+/** Default DHT mode of dht-core (SPEC §5). */
+export const DEFAULT_DHT_MODE = 'auto'
+
+/** Default timeout of one bootstrap attempt, ms (SPEC §5). */
+export const DEFAULT_BOOTSTRAP_TIMEOUT = 30_000
+
+/** Default interval of the re-bootstrap loop while not connected, ms (SPEC §5). */
+export const DEFAULT_BOOTSTRAP_INTERVAL = 30_000
+
+/** Default interval of the discovery of `CHORUS:peer` providers, ms (SPEC §5). */
+export const DEFAULT_DISCOVERY_INTERVAL = 60_000
+
+/** Default interval of the cleanup of discovered peers, ms (SPEC §5). */
+export const DEFAULT_PEER_CLEANUP_INTERVAL = 300_000
+
+/** Default age after which an unseen discovered peer is dropped, ms (SPEC §5). */
+export const DEFAULT_PEER_TTL = 3_600_000
+
+/** Default interval of re-announcing this node's role and capabilities once joined, ms. */
+export const DEFAULT_ANNOUNCE_INTERVAL = 5 * 60_000
+
+/** Default timeout of one DHT network query, ms. */
+export const DEFAULT_QUERY_TIMEOUT = 30_000
+
+/** Default largest record, bytes (SPEC §6). */
+export const DEFAULT_MAX_RECORD_SIZE = 256 * 1024
+
+/** Default cache entry lifetime, ms (SPEC §6). */
+export const DEFAULT_CACHE_TTL = 600_000
+
+/** Default interval of the cache cleanup, ms (SPEC §6). */
+export const DEFAULT_CACHE_CLEANUP_INTERVAL = 300_000
+
+/** Default most cached entries. */
+export const DEFAULT_CACHE_MAX_ENTRIES = 1000
+
+/** Default most cached plaintext bytes (64 MiB). */
+export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024
+
+/** Default reprovide interval, ms (SPEC §7: 12 h). */
+export const DEFAULT_REPROVIDE_INTERVAL = 12 * 3_600_000
+
+/** Default provider cleanup interval, ms (SPEC §7: 1 h). */
+export const DEFAULT_REPLICATION_CLEANUP_INTERVAL = 3_600_000
+
+/** Default provider TTL, ms (SPEC §7: 24 h). */
+export const DEFAULT_PROVIDER_TTL = 24 * 3_600_000
+
+/** Default provider records kept per key (SPEC §7). */
+export const DEFAULT_MAX_PROVIDERS_PER_KEY = 10
+
+/** Default background replication operations at once (SPEC §7). */
+export const DEFAULT_MAX_CONCURRENT_REPLICATIONS = 5
+
+/** Default interval of the replica measurement loop, ms (10 min). */
+export const DEFAULT_REPLICATION_CHECK_INTERVAL = 600_000
+
 /** Default health-check interval of the hybrid DHT, ms (SPEC §8). */
 export const DEFAULT_HEALTH_CHECK_INTERVAL = 30_000
 
@@ -66,4 +126,17 @@ export const EXIT = {
   OK: 0,
   FAILURE: 1,
   USAGE: 2
+} as const
+
+/**
+ * The log component prefixes the node gives its libraries (`logPrefix`),
+ * the names `CHORUS_LOG` / `log.components` select by (a name covers the
+ * components below it: `chorus-dht:dht` covers `chorus-dht:dht:hybrid-dht`).
+ */
+export const LOG_PREFIX = {
+  node: 'chorus-dht:node',
+  dht: 'chorus-dht:dht',
+  storage: 'chorus-dht:storage',
+  replication: 'chorus-dht:replication',
+  http: 'chorus-dht:http'
 } as const

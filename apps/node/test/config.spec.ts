@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseDuration } from '@chorus-dht/utils'
-import { loadConfig } from '../src/config.js'
+import { loadConfig, reloadBootstrap } from '../src/config.js'
 
 const PEER_A = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf'
 const PEER_B = '/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWLRPJAA5o6Z6wwpRHjvjQYN4GBXUFpcnjqXKaEWHHMrbB'
@@ -162,5 +162,28 @@ describe('loadConfig: the authority', () => {
     const env = { CHORUS_CERTIFICATE_FILE: 'from-env.cert' }
     expect((await loadConfig({ env, cwd: dir, flags: { config: 'cert.yaml' } })).certificateFile).toBe(join(dir, 'from-env.cert'))
     expect((await loadConfig({ env, cwd: dir, flags: { certificateFile: '/abs/flag.cert' } })).certificateFile).toBe('/abs/flag.cert')
+  })
+})
+
+describe('reloadBootstrap (SIGHUP)', () => {
+  let dir: string
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'chorus-config-')) })
+  afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
+
+  it('reads the sources again with the parsing of loadConfig', async () => {
+    await writeFile(join(dir, 'c.yaml'), `p2p:\n  bootstrap:\n    - ${PEER_B}\n`)
+    const config = await loadConfig({ env: {}, cwd: dir, flags: { config: 'c.yaml' } })
+    expect(config.p2p.bootstrap).toEqual([PEER_B])
+
+    await writeFile(join(dir, 'c.yaml'), `p2p:\n  bootstrap: [${PEER_C}]\n`)
+    expect(await reloadBootstrap(config, {})).toEqual({ bootstrap: [PEER_C], source: 'config' })
+    // the environment as loadConfig splits it (commas or spaces), below the file
+    await writeFile(join(dir, 'c.yaml'), 'p2p: {}\n')
+    expect(await reloadBootstrap(config, { CHORUS_DHT_BOOTSTRAP_NODES: `${PEER_A} ${PEER_B}` })).toEqual({ bootstrap: [PEER_A, PEER_B], source: 'env' })
+    // the file is checked by the one schema: a bad address or a typo is refused, naming the key
+    await writeFile(join(dir, 'c.yaml'), 'p2p:\n  bootstrap: [/ip4/127.0.0.1/tcp/1]\n')
+    await expect(reloadBootstrap(config, {})).rejects.toMatchObject({ name: 'ConfigError', key: 'p2p.bootstrap.0' })
+    await writeFile(join(dir, 'c.yaml'), `p2p:\n  bootstrapp: [${PEER_C}]\n`)
+    await expect(reloadBootstrap(config, {})).rejects.toMatchObject({ name: 'ConfigError', key: 'p2p.bootstrapp' })
   })
 })
