@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises'
 import { fileAuditSink } from '@chorus-dht/encrypted-storage'
 import { EXIT } from './constants.js'
-import type { CliIO } from './cli-main.js'
+import type { CliIO } from './cli/io.js'
 
 /** `chorus-dht audit verify`: checks the hash chain of an audit log. */
 export async function runAuditVerify (path: string, asJson: boolean, io: CliIO): Promise<number> {

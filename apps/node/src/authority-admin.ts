@@ -10,7 +10,7 @@ import { writeFileAtomic } from './data-dir.js'
 import { UsageError } from './errors.js'
 import { componentLogger, createLogger } from './logger.js'
 import type { ApiClient } from './client.js'
-import type { CliIO } from './cli-main.js'
+import type { CliIO } from './cli/io.js'
 import type { Authority, SignedAuthorityRecord } from '@chorus-dht/authority'
 import type { KeyStore } from '@chorus-dht/crypto-age'
 

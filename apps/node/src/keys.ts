@@ -7,7 +7,7 @@ import { dataDirLayout } from './data-dir.js'
 import { ConfigError, UsageError } from './errors.js'
 import { createLogger, componentLogger } from './logger.js'
 import { loadOrCreateNodeIdentity } from './node-identity.js'
-import type { CliIO } from './cli-main.js'
+import type { CliIO } from './cli/io.js'
 import type { NodeConfig } from './config.js'
 import type { RoleRegistry } from '@chorus-dht/types'
 
@@ -41,7 +41,8 @@ async function roleTable (config: NodeConfig): Promise<RoleRegistry> {
  * `import` opens such a file with the node's own age identity.
  */
 export async function runKeys (config: NodeConfig, action: KeysAction, role: string | undefined, asJson: boolean, io: CliIO, options: KeysOptions = {}): Promise<number> {
-  const logger = componentLogger(createLogger(config.log.level === 'info' ? 'warn' : config.log.level))
+  // the key store warns (once) when no passphrase protects the identities
+  const logger = componentLogger(createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, format: config.log.format, components: config.log.components }))
   const store = createKeyStore({ logger }, { directory: config.keysDir, passphrase: config.keyPassphrase })
   await store.init()
   const print = (value: unknown, text: string): void => { io.stdout(asJson ? `${JSON.stringify(value, null, 2)}\n` : text) }
@@ -101,7 +102,6 @@ export async function runKeys (config: NodeConfig, action: KeysAction, role: str
     if (identities.length === 0) throw new Error(`${options.file} holds no age identity`)
     const added = await store.importIdentities(r, identities)
     print({ role: r, identities: identities.length, imported: added.length }, `imported ${added.length} of ${identities.length} identit${identities.length === 1 ? 'y' : 'ies'} of role ${r} (the others were held already)\n`)
-    if (config.keyPassphrase == null) io.stderr('warning: CHORUS_KEY_PASSPHRASE is not set; the identities are stored unencrypted (mode 0600)\n')
     return EXIT.OK
   }
 
@@ -111,6 +111,5 @@ export async function runKeys (config: NodeConfig, action: KeysAction, role: str
   }
   const info = action === 'generate' ? await store.generateRoleKey(role!) : await store.rotateRoleKey(role!)
   print(info, `${action === 'generate' ? 'generated' : 'rotated'} ${info.role}: generation ${info.generation}, recipient ${info.recipient}\n`)
-  if (config.keyPassphrase == null) io.stderr('warning: CHORUS_KEY_PASSPHRASE is not set; the identity is stored unencrypted (mode 0600)\n')
   return EXIT.OK
 }

@@ -1,7 +1,7 @@
 import { EXIT } from './constants.js'
 import { createLogger } from './logger.js'
 import { ChorusNode } from './node.js'
-import type { CliIO } from './cli-main.js'
+import type { CliIO } from './cli/io.js'
 import type { NodeConfig } from './config.js'
 
 /**
@@ -10,7 +10,7 @@ import type { NodeConfig } from './config.js'
  * the bootstrap list. Resolves the exit status.
  */
 export async function runNode (config: NodeConfig, io: CliIO): Promise<number> {
-  const logger = createLogger(config.log.level)
+  const logger = createLogger({ level: config.log.level, format: config.log.format, components: config.log.components })
   const node = new ChorusNode(config, logger)
 
   let stopping: Promise<number> | undefined
