@@ -55,6 +55,34 @@ export class ApiClient {
   }
 }
 
+/** Every item of a paginated list endpoint (`/search`, `/content`, `/ucxl/<address>/history`). */
+export interface ListAll<T> {
+  items: T[]
+  /** `total` of the last page. */
+  total: number
+}
+
+/**
+ * Reads every page of a list endpoint: follows `next_cursor` until it is
+ * null, at most `max` items. `field` names the list in `data` (`results`,
+ * `versions`).
+ */
+export async function listAll<T = any> (client: ApiClient, path: string, field: string, options: { headers?: Record<string, string>, max?: number } = {}): Promise<ListAll<T>> {
+  const items: T[] = []
+  const max = options.max ?? Number.POSITIVE_INFINITY
+  let cursor: string | null = null
+  let total = 0
+  do {
+    const sep = path.includes('?') ? '&' : '?'
+    const answer: ApiAnswer = await client.request('GET', cursor == null ? path : `${path}${sep}cursor=${encodeURIComponent(cursor)}`, { headers: options.headers })
+    const data = answer.body.response.data
+    items.push(...(data[field] as T[]))
+    total = data.total
+    cursor = data.next_cursor
+  } while (cursor != null && items.length < max)
+  return { items: items.slice(0, max), total }
+}
+
 /** URL-encodes a UCXL address for a path segment. */
 export function encodeAddress (address: string): string {
   return encodeURIComponent(address)

@@ -1,8 +1,13 @@
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
-import { createServer } from 'node:http'
+import { createServer, validateHeaderName, validateHeaderValue } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import fastifyCors from '@fastify/cors'
+import fastifySwagger from '@fastify/swagger'
+import { Ajv } from 'ajv'
+import { fastify } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify'
 import { HttpError, UCXL_CODES, classifyError, errorEnvelope, successEnvelope } from './envelope.js'
 import type { UcxlCode } from './envelope.js'
 import { AbortError } from '@chorus-dht/types'
@@ -10,15 +15,20 @@ import type { Logger as PinoLogger } from 'pino'
 
 /** What a route handler gets. */
 export interface RequestContext {
+  /** The Node.js request (headers, method). */
   req: IncomingMessage
   url: URL
-  /** Named groups of the route pattern, URL-decoded. */
+  /** The route's path parameters, URL-decoded. */
   params: Record<string, string>
+  /** The query parameters, validated and coerced by the route's `querystring` schema. */
+  query: Record<string, any>
   requestId: string
   /** Aborts when the request times out or the client goes away. */
   signal: AbortSignal
   /** Reads the whole body, enforcing the size limit (413). */
   body(): Promise<Uint8Array>
+  /** Reads the body as JSON and validates it against the route's `body` schema (400 otherwise). */
+  json<T = any>(): Promise<T>
 }
 
 /** A JSON envelope answer. */
@@ -26,9 +36,11 @@ export interface EnvelopeResult {
   ucxl: UcxlCode
   message: string
   data?: unknown
+  /** Extra response headers (`ETag`, `Cache-Control`). */
+  headers?: Record<string, string>
 }
 
-/** A non-envelope answer (Prometheus text, raw content). */
+/** A non-envelope answer (Prometheus text, raw content, 304). */
 export interface RawResult {
   raw: {
     status: number
@@ -40,13 +52,26 @@ export interface RawResult {
 /** What a route handler returns. */
 export type RouteResult = EnvelopeResult | RawResult
 
+/** The route's schema: fastify's, with OpenAPI's `summary`, `description` and `tags`. */
+export interface RouteSchema extends FastifySchema {
+  summary?: string
+  description?: string
+  tags?: string[]
+  /** Documented, validated by {@link RequestContext.json} when the handler reads the body. */
+  body?: unknown
+  /** Hidden from the OpenAPI document. */
+  hide?: boolean
+  security?: Array<Record<string, string[]>>
+}
+
 /** One route. */
 export interface Route {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE'
-  /** Matched against the raw (still encoded) path. */
-  pattern: RegExp
-  /** Reachable without the bearer token (the health probe). */
+  /** A fastify path: `/ucxl/:address`. */
+  url: string
+  /** Reachable without the bearer token (the probes, the OpenAPI document). */
   public?: boolean
+  schema?: RouteSchema
   handler(ctx: RequestContext): Promise<RouteResult>
 }
 
@@ -60,8 +85,12 @@ export interface ApiServerInit {
   maxBodyBytes: number
   /** @default 30 s */
   requestTimeout: number
-  /** Called with the status of every answer (metrics). */
-  onResponse?(status: number): void
+  /** Origins allowed by CORS (`api.cors`). @default none: no CORS headers */
+  cors?: string[]
+  /** `info` of the OpenAPI document. */
+  openapi?: { title?: string, version?: string, description?: string }
+  /** Called with every answer: status, route pattern (`/ucxl/:address`, `unmatched`), method and duration in seconds (metrics). */
+  onResponse?(status: number, route: string, method: string, seconds: number): void
 }
 
 /**
@@ -73,6 +102,9 @@ const DRAIN_CAP = 8 * 1024 * 1024
 
 /** How long an unread body is drained before the connection is closed, ms. */
 const DRAIN_TIMEOUT = 5_000
+
+/** Longest path parameter (an encoded UCXL address), characters; longer: 404. */
+const MAX_PARAM_LENGTH = 4096
 
 /** Reads and discards up to `cap` bytes of `req`, for at most `timeout` ms. */
 async function drain (req: IncomingMessage, cap: number, timeout: number): Promise<void> {
@@ -130,75 +162,288 @@ export function contentTypeHeader (contentType: string): string {
   return contentType.length <= 256 && MEDIA_TYPE.test(contentType) ? contentType : 'application/octet-stream'
 }
 
+/**
+ * Whether an `If-None-Match` header matches `etag` (weak comparison, RFC
+ * 9110 §13.1.2: `W/"3"` matches `"3"`; `*` matches anything).
+ */
+export function ifNoneMatch (header: string | undefined, etag: string): boolean {
+  if (header == null || header === '') return false
+  if (header.trim() === '*') return true
+  const bare = (t: string): string => t.trim().replace(/^W\//, '')
+  return header.split(',').some(t => bare(t) === bare(etag))
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
 
 function digest (s: string): Buffer {
   return createHash('sha256').update(s).digest()
 }
 
+/** Methods a path answers 405 to when no route has them (OPTIONS belongs to CORS). */
+const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'] as const
+
+/** Per-request state the server keeps. */
+interface RequestState {
+  started: bigint
+  controller: AbortController
+  timer?: NodeJS.Timeout
+  bodyState: 'unread' | 'reading' | 'read' | 'rejected'
+  declared?: number
+  log: PinoLogger
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    chorus: RequestState
+  }
+  interface FastifyContextConfig {
+    /** Reachable without the bearer token. */
+    public?: boolean
+    /** A filler route answering 405. */
+    methodNotAllowed?: boolean
+  }
+}
+
+/** A response ready to write. */
+interface Answer {
+  status: number
+  headers: Record<string, string>
+  body: Buffer
+}
+
 /**
- * The node's HTTP server: routing, bearer-token auth, body limits, request
- * ids and the UCXL envelopes of SPEC §9.
+ * The node's HTTP server on fastify: routing with JSON-schema validation of
+ * query strings and path parameters, CORS, HEAD, the OpenAPI document at
+ * `/openapi.json`, bearer-token auth, body limits (413 from Content-Length
+ * before the body is read), request deadlines (504), request ids and the UCXL
+ * envelopes of SPEC §9. Every request is answered.
  */
 export class ApiServer {
   private readonly init: ApiServerInit
-  private server?: Server
-  private readonly inFlight = new Set<Promise<void>>()
+  private app?: FastifyInstance
+  private readonly ajv: Ajv
+  private readonly bodyValidators = new Map<Route, (data: unknown) => boolean>()
+  /** Set by stop(): requests still arriving on open connections get a 503 envelope. */
+  private closing = false
 
   constructor (init: ApiServerInit) {
     this.init = init
+    // unknown query parameters are an error (not removed): additionalProperties: false
+    this.ajv = new Ajv({ coerceTypes: true, useDefaults: true, removeAdditional: false, allErrors: false, strict: false })
+  }
+
+  /** The fastify instance (after `start`); `inject` works on it. */
+  get fastify (): FastifyInstance | undefined {
+    return this.app
   }
 
   /** Listens; resolves the bound address. */
   async start (host: string, port: number): Promise<{ host: string, port: number }> {
-    if (this.server != null) {
-      const a = this.server.address() as AddressInfo
+    if (this.app != null) {
+      const a = this.app.server.address() as AddressInfo
       return { host: a.address, port: a.port }
     }
-    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-      const p = this.handle(req, res).catch(err => {
-        // handle() answers every error itself; this is the last resort, so
-        // that even a bug there never leaves the client waiting
-        this.init.logger.error({ err }, 'unhandled error in request handler')
-        lastResortAnswer(res)
-      })
-      this.inFlight.add(p)
-      void p.finally(() => this.inFlight.delete(p))
-    }
-    const server = createServer(onRequest)
-    // `Expect: 100-continue` for a body declared over the limit gets the 413 instead of 100
-    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-      if (!this.declaredTooLarge(req)) res.writeContinue()
-      onRequest(req, res)
-    })
-    server.keepAliveTimeout = 5_000
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, host, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
-    this.server = server
-    const a = server.address() as AddressInfo
+    const app = await this.build()
+    await app.listen({ host, port })
+    this.app = app
+    const a = app.server.address() as AddressInfo
     return { host: a.address, port: a.port }
   }
 
   /** Stops accepting, lets in-flight requests finish within `timeout` ms, then closes every connection. */
   async stop (timeout = 5_000): Promise<void> {
-    const server = this.server
-    if (server == null) return
-    this.server = undefined
-    const closed = new Promise<void>(resolve => server.close(() => resolve()))
-    server.closeIdleConnections()
+    const app = this.app
+    if (app == null) return
+    this.app = undefined
+    this.closing = true
+    const closed = app.close()
+    app.server.closeIdleConnections()
     let timer: NodeJS.Timeout | undefined
-    await Promise.race([
-      Promise.allSettled([...this.inFlight]),
-      new Promise<void>(resolve => { timer = setTimeout(resolve, timeout) })
-    ])
+    await Promise.race([closed, new Promise<void>(resolve => { timer = setTimeout(resolve, timeout) })])
     clearTimeout(timer)
-    server.closeAllConnections()
+    app.server.closeAllConnections()
     await closed
+  }
+
+  /** Builds the fastify instance with every route. */
+  private async build (): Promise<FastifyInstance> {
+    const limit = this.init.maxBodyBytes
+    const app = fastify({
+      // the node's own http.Server: `Expect: 100-continue` for a body
+      // declared over the limit gets the 413 instead of 100
+      serverFactory: handler => {
+        const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+          if (this.closing) {
+            unavailable(req, res)
+            return
+          }
+          handler(req, res)
+        }
+        const server: Server = createServer(onRequest)
+        server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+          if (!this.closing && !((declaredLength(req) ?? 0) > limit)) res.writeContinue()
+          onRequest(req, res)
+        })
+        return server
+      },
+      keepAliveTimeout: 5_000,
+      forceCloseConnections: false,
+      // the 503 while stopping is the server's own, in an envelope (see `unavailable`)
+      return503OnClosing: false,
+      exposeHeadRoutes: true,
+      routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+      bodyLimit: limit,
+      // no fastify logger: the server writes one access line per request itself
+      logger: false,
+      genReqId: req => {
+        const incoming = req.headers['x-request-id']
+        return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()
+      },
+      frameworkErrors: (err, request, reply) => {
+        // malformed URL encoding and the like, before any route
+        void this.sendError(request, reply, new HttpError(UCXL_CODES.BAD_REQUEST, `malformed request: ${err.message}`))
+      }
+    })
+    // query strings and path parameters: validated, unknown query parameters refused;
+    // bodies are read by the handlers (lazily, after auth and the address check)
+    app.setValidatorCompiler(({ schema, httpPart }) => {
+      if (httpPart === 'body') return () => true
+      return this.ajv.compile(schema as object) as any
+    })
+    // answers are serialized by the server itself; response schemas document them
+    app.setSerializerCompiler(() => data => JSON.stringify(data))
+    app.removeAllContentTypeParsers()
+    app.addContentTypeParser('*', (_req, _payload, done) => { done(null, undefined) })
+
+    app.decorateRequest('chorus', null as unknown as RequestState)
+    app.addHook('onRequest', async (request, reply) => {
+      const declared = declaredLength(request.raw)
+      const controller = new AbortController()
+      // one request fans out into many DHT operations, each listening on it
+      setMaxListeners(Number.POSITIVE_INFINITY, controller.signal)
+      const state: RequestState = {
+        started: process.hrtime.bigint(),
+        controller,
+        bodyState: 'unread',
+        declared,
+        log: this.init.logger.child({ request_id: request.id })
+      }
+      request.chorus = state
+      state.timer = setTimeout(() => { controller.abort(new HttpError(UCXL_CODES.TIMEOUT, `request timed out after ${this.init.requestTimeout} ms`)) }, this.init.requestTimeout)
+      const res = reply.raw
+      res.once('close', () => {
+        clearTimeout(state.timer)
+        // named, so that what a vanished client leaves behind is not logged as a bug
+        if (!res.writableFinished) controller.abort(new AbortError('the client went away'))
+        this.finished(request, res)
+      })
+      reply.header('x-request-id', request.id)
+      reply.header('cache-control', 'no-store')
+    })
+    // CORS answers preflights in its onRequest hook, before the token check
+    const origins = this.init.cors ?? []
+    await app.register(fastifyCors, {
+      origin: origins.length > 0 ? origins : false,
+      methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'x-chorus-role', 'x-request-id', 'if-none-match'],
+      exposedHeaders: ['etag', 'x-request-id', 'x-ucxl-address', 'x-ucxl-version', 'x-ucxl-content-type', 'x-ucxl-creator-role', 'www-authenticate'],
+      maxAge: 600
+    })
+    app.addHook('onRequest', async request => {
+      if (request.method === 'OPTIONS') return
+      const config = request.routeOptions.config
+      if (config.public !== true) {
+        const auth = this.authorized(request.raw)
+        if (auth === 'missing') throw new HttpError(UCXL_CODES.UNAUTHORIZED, 'a bearer token is required (Authorization: Bearer <token>)')
+        if (auth === 'wrong') throw new HttpError(UCXL_CODES.FORBIDDEN, 'the bearer token is not valid')
+      }
+      const declared = request.chorus.declared
+      if (!request.is404 && config.methodNotAllowed !== true && declared != null && declared > limit) {
+        // refused before the handler runs or a byte of the body is read
+        throw new HttpError(UCXL_CODES.TOO_LARGE, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`, { size: declared, limit })
+      }
+    })
+    app.setErrorHandler(async (err, request, reply) => { await this.sendError(request, reply, err) })
+    app.setNotFoundHandler(async (request, reply) => {
+      await this.sendError(request, reply, new HttpError(UCXL_CODES.NOT_FOUND, `no endpoint at ${new URL(request.url, 'http://localhost').pathname}`))
+    })
+
+    await app.register(fastifySwagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: this.init.openapi?.title ?? 'chorus-dht node API',
+          version: this.init.openapi?.version ?? '0.0.0',
+          ...(this.init.openapi?.description != null ? { description: this.init.openapi.description } : {})
+        },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+        ...(this.init.token != null ? { security: [{ bearer: [] }] } : {})
+      },
+      hideUntagged: false
+    })
+
+    const byUrl = new Map<string, Set<string>>()
+    for (const route of this.init.routes) {
+      const methods = byUrl.get(route.url) ?? new Set<string>()
+      methods.add(route.method)
+      if (route.method === 'GET') methods.add('HEAD')
+      byUrl.set(route.url, methods)
+      if (route.schema?.body != null) this.bodyValidators.set(route, this.ajv.compile(route.schema.body as object))
+      const { hide, ...schema } = route.schema ?? {}
+      app.route({
+        method: route.method,
+        url: route.url,
+        schema: {
+          // a route that names no query parameters takes none: any is a 400
+          querystring: { type: 'object', additionalProperties: false, properties: {} },
+          ...schema,
+          ...(hide === true ? { hide: true } : {}),
+          ...(route.public === true ? { security: [] } : {})
+        } as FastifySchema,
+        config: { public: route.public === true },
+        handler: async (request, reply) => { await this.dispatch(route, request, reply) }
+      })
+    }
+    for (const [url, methods] of byUrl) {
+      const others = METHODS.filter(m => !methods.has(m))
+      if (others.length === 0) continue
+      const allowed = [...methods].join(', ')
+      app.route({
+        method: others,
+        url,
+        schema: { hide: true } as FastifySchema,
+        config: { methodNotAllowed: true },
+        exposeHeadRoute: false,
+        handler: async (request, reply) => {
+          reply.header('allow', allowed)
+          await this.sendError(request, reply, new HttpError(UCXL_CODES.METHOD_NOT_ALLOWED, `${request.method} is not allowed on ${url}; allowed: ${allowed}`))
+        }
+      })
+    }
+    app.route({
+      method: 'GET',
+      url: '/openapi.json',
+      schema: { hide: true } as FastifySchema,
+      config: { public: true },
+      handler: async (request, reply) => {
+        await this.send(request, reply, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: Buffer.from(JSON.stringify(app.swagger()), 'utf8') })
+      }
+    })
+    await app.ready()
+    return app
+  }
+
+  /** Counts and logs one answer once its connection is done with it. */
+  private finished (request: FastifyRequest, res: ServerResponse): void {
+    const state = request.chorus
+    if (state == null) return
+    const seconds = Number(process.hrtime.bigint() - state.started) / 1e9
+    const status = res.statusCode
+    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched')
+    this.init.onResponse?.(status, route, request.method, seconds)
+    const line = { method: request.method, path: new URL(request.url, 'http://localhost').pathname, route, status, duration_seconds: seconds, ...(res.writableFinished ? {} : { aborted: true }) }
+    if (status >= 500) state.log.warn(line, 'request')
+    else state.log.info(line, 'request')
   }
 
   private authorized (req: IncomingMessage): 'ok' | 'missing' | 'wrong' {
@@ -211,106 +456,165 @@ export class ApiServer {
     return timingSafeEqual(digest(m[1].trim()), digest(token)) ? 'ok' : 'wrong'
   }
 
-  /** The declared `Content-Length`, when there is one. */
-  private declaredLength (req: IncomingMessage): number | undefined {
-    const header = req.headers['content-length']
-    if (header == null || !/^\d+$/.test(header)) return undefined
-    return Number(header)
+  /** Runs a route's handler and answers with what it returns or throws. */
+  private async dispatch (route: Route, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const state = request.chorus
+    const signal = state.controller.signal
+    const ctx: RequestContext = {
+      req: request.raw,
+      url: new URL(request.url, 'http://localhost'),
+      params: { ...(request.params as Record<string, string>) },
+      query: { ...(request.query as Record<string, unknown>) },
+      requestId: request.id,
+      signal,
+      body: async () => await this.readBody(request),
+      json: async () => {
+        const bytes = await this.readBody(request)
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(Buffer.from(bytes).toString('utf8'))
+        } catch {
+          throw new HttpError(UCXL_CODES.BAD_REQUEST, 'the body must be JSON')
+        }
+        const validate = this.bodyValidators.get(route)
+        if (validate != null && !validate(parsed)) {
+          throw new HttpError(UCXL_CODES.BAD_REQUEST, `invalid body: ${this.ajv.errorsText((validate as any).errors, { dataVar: 'body' })}`)
+        }
+        return parsed as any
+      }
+    }
+    let answer: Answer
+    try {
+      // a handler that ignores its signal still answers at the deadline
+      const result = await Promise.race([Promise.resolve().then(async () => await route.handler(ctx)), rejectOnAbort(signal)])
+      answer = toAnswer(result, request.id)
+    } catch (err: any) {
+      // a timeout surfaces as whatever the aborted operation threw
+      const reason = signal.aborted ? signal.reason : undefined
+      const effective = reason instanceof HttpError && err?.name !== 'HttpError' ? reason : err
+      await this.sendError(request, reply, effective, err)
+      return
+    } finally {
+      clearTimeout(state.timer)
+    }
+    await this.send(request, reply, answer)
   }
 
-  private declaredTooLarge (req: IncomingMessage): boolean {
-    return (this.declaredLength(req) ?? 0) > this.init.maxBodyBytes
+  /** Answers with the error envelope of `err` (classified by name); unknown errors are logged with their stack. */
+  private async sendError (request: FastifyRequest, reply: FastifyReply, err: any, original: any = err): Promise<void> {
+    const path = new URL(request.url, 'http://localhost').pathname
+    let c = classifyError(err)
+    if (err?.code === 'FST_ERR_VALIDATION' && Array.isArray(err.validation)) {
+      c = { ucxl: UCXL_CODES.BAD_REQUEST, message: validationMessage(err), details: { error: 'ValidationError', validation: err.validation.map((v: any) => ({ path: `${err.validationContext ?? ''}${v.instancePath ?? ''}`, message: v.message, params: v.params })) }, internal: false }
+    }
+    const log = request.chorus?.log ?? this.init.logger.child({ request_id: request.id })
+    if (c.internal) log.error({ err: original }, 'request failed: %s %s', request.method, path)
+    const answer = errorAnswer(c.ucxl, c.message, path, request.id, c.details)
+    await this.send(request, reply, answer)
   }
 
-  private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = Date.now()
-    const incomingId = req.headers['x-request-id']
-    const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID()
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const path = url.pathname
-    const log = this.init.logger.child({ request_id: requestId })
+  /** Reads the body once, enforcing the size limit. */
+  private async readBody (request: FastifyRequest): Promise<Uint8Array> {
+    const state = request.chorus
+    const req = request.raw
     const limit = this.init.maxBodyBytes
-    const declared = this.declaredLength(req)
-
-    const controller = new AbortController()
-    // one request fans out into many DHT operations, each listening on it
-    setMaxListeners(Number.POSITIVE_INFINITY, controller.signal)
-    const timer = setTimeout(() => controller.abort(new HttpError(UCXL_CODES.TIMEOUT, `request timed out after ${this.init.requestTimeout} ms`)), this.init.requestTimeout)
-    // named, so that what a vanished client leaves behind is not logged as a bug
-    const onClose = (): void => { if (!res.writableFinished) controller.abort(new AbortError('the client went away')) }
-    res.once('close', onClose)
-
-    let bodyState: 'unread' | 'reading' | 'read' | 'rejected' = 'unread'
+    const declared = state.declared
     const tooLarge = (): HttpError => declared != null
       ? new HttpError(UCXL_CODES.TOO_LARGE, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`, { size: declared, limit })
       : new HttpError(UCXL_CODES.TOO_LARGE, `request body exceeds the limit of ${limit} bytes`, { limit })
-    const readBody = async (): Promise<Uint8Array> => {
-      if (bodyState !== 'unread') throw new Error('the request body can be read once')
-      if (declared != null && declared > limit) {
-        bodyState = 'rejected'
-        throw tooLarge()
+    if (state.bodyState !== 'unread') throw new Error('the request body can be read once')
+    if (declared != null && declared > limit) {
+      state.bodyState = 'rejected'
+      throw tooLarge()
+    }
+    if (req.complete && req.readableLength === 0 && declared == null) {
+      state.bodyState = 'read'
+      return new Uint8Array(0)
+    }
+    state.bodyState = 'reading'
+    // events rather than for-await: leaving an async iterator early destroys the socket
+    return await new Promise<Uint8Array>((resolve, reject) => {
+      const chunks: Buffer[] = []
+      let size = 0
+      const cleanup = (): void => {
+        req.off('data', onData)
+        req.off('end', onEnd)
+        req.off('error', onError)
+        req.off('aborted', onError)
       }
-      bodyState = 'reading'
-      // events rather than for-await: leaving an async iterator early destroys the socket
-      return await new Promise<Uint8Array>((resolve, reject) => {
-        const chunks: Buffer[] = []
-        let size = 0
-        const cleanup = (): void => {
-          req.off('data', onData)
-          req.off('end', onEnd)
-          req.off('error', onError)
-          req.off('aborted', onError)
-        }
-        const onData = (chunk: Buffer): void => {
-          size += chunk.length
-          if (size > limit) {
-            // the streaming limit: a chunked body has no Content-Length to check first
-            cleanup()
-            req.pause()
-            bodyState = 'rejected'
-            reject(tooLarge())
-            return
-          }
-          chunks.push(chunk)
-        }
-        const onEnd = (): void => {
+      const onData = (chunk: Buffer): void => {
+        size += chunk.length
+        if (size > limit) {
+          // the streaming limit: a chunked body has no Content-Length to check first
           cleanup()
-          bodyState = 'read'
-          resolve(new Uint8Array(Buffer.concat(chunks)))
+          req.pause()
+          state.bodyState = 'rejected'
+          reject(tooLarge())
+          return
         }
-        const onError = (err?: Error): void => {
-          cleanup()
-          reject(err ?? new Error('request aborted'))
-        }
-        req.on('data', onData)
-        req.once('end', onEnd)
-        req.once('error', onError)
-        req.once('aborted', onError)
-      })
-    }
+        chunks.push(chunk)
+      }
+      const onEnd = (): void => {
+        cleanup()
+        state.bodyState = 'read'
+        resolve(new Uint8Array(Buffer.concat(chunks)))
+      }
+      const onError = (err?: Error): void => {
+        cleanup()
+        reject(err ?? new Error('request aborted'))
+      }
+      req.on('data', onData)
+      req.once('end', onEnd)
+      req.once('error', onError)
+      req.once('aborted', onError)
+      if (req.readableEnded) onEnd()
+    })
+  }
 
-    let answer: Answer
+  /**
+   * Writes an answer. Headers are checked first: an answer whose headers
+   * cannot be written (a value a handler made of bad data) becomes a 500.
+   * A request whose body was not read whole is answered on the raw response,
+   * with `Connection: close`, after which a body declared up to
+   * {@link DRAIN_CAP} is drained so the client reads the answer rather than
+   * a connection reset.
+   */
+  private async send (request: FastifyRequest, reply: FastifyReply, answer: Answer): Promise<void> {
+    const res = reply.raw
+    if (res.headersSent || res.destroyed || reply.sent) return
+    const log = request.chorus?.log ?? this.init.logger
     try {
-      answer = await this.route(req, url, path, requestId, controller.signal, readBody, declared)
+      checkAnswer(answer)
     } catch (err: any) {
-      // a timeout surfaces as whatever the aborted operation threw
-      const reason = controller.signal.aborted ? controller.signal.reason : undefined
-      const effective = reason instanceof HttpError && err?.name !== 'HttpError' ? reason : err
-      const c = classifyError(effective)
-      if (c.internal) log.error({ err }, 'request failed: %s %s', req.method, path)
-      answer = errorAnswer(c.ucxl, c.message, path, requestId, c.details)
-    } finally {
-      clearTimeout(timer)
-      res.off('close', onClose)
+      log.error({ err }, 'could not write the answer to %s', request.url)
+      answer = errorAnswer(UCXL_CODES.INTERNAL_ERROR, 'Internal error', new URL(request.url, 'http://localhost').pathname, request.id)
     }
-
+    const state = request.chorus
+    const req = request.raw
     // `complete`: the whole message went through the parser (a request without
     // a body, or a small one the handler did not read), so the connection can serve the next
-    const unread = !req.complete && (bodyState as string) !== 'read'
-    // a body declared over the limit is never read: answer at once and close
-    const drainFirst = unread && (declared == null || declared <= DRAIN_CAP)
-    if (unread) res.shouldKeepAlive = false
-    const status = this.write(res, answer, requestId, path, log, drainFirst)
+    const unread = state != null && !req.complete && state.bodyState !== 'read'
+    if (!unread) {
+      // fastify's HEAD routes send the headers of the GET answer (Content-Length included) without its body
+      reply.code(answer.status).headers(answer.headers).send(answer.status === 304 ? undefined : answer.body)
+      return
+    }
+    reply.hijack()
+    const declared = state.declared
+    const drainFirst = declared == null || declared <= DRAIN_CAP
+    const headers: Record<string, string | string[] | number> = {}
+    for (const [k, v] of Object.entries(reply.getHeaders())) if (v != null) headers[k] = v as string | string[] | number
+    Object.assign(headers, answer.headers, { 'content-length': String(answer.body.byteLength), connection: 'close' })
+    try {
+      res.writeHead(answer.status, headers)
+      const body = request.method === 'HEAD' ? Buffer.alloc(0) : answer.body
+      if (drainFirst) res.write(body)
+      else res.end(body)
+    } catch (err: any) {
+      log.error({ err }, 'could not write the answer to %s', request.url)
+      res.destroy()
+      return
+    }
     if (drainFirst) {
       // the whole answer is written (its Content-Length tells the client so);
       // reading what the client still sends keeps the answer from being lost
@@ -324,81 +628,53 @@ export class ApiServer {
       if (req.complete) req.resume()
       else res.once('finish', () => req.destroy())
     }
-    this.init.onResponse?.(status)
-    log.debug({ method: req.method, path, status, ms: Date.now() - started }, 'request')
   }
+}
 
-  /** Finds the route, checks auth and the declared body size, runs the handler. */
-  private async route (req: IncomingMessage, url: URL, path: string, requestId: string, signal: AbortSignal, body: () => Promise<Uint8Array>, declared: number | undefined): Promise<Answer> {
-    const candidates = this.init.routes.filter(r => r.pattern.test(path))
-    const route = candidates.find(r => r.method === req.method)
-    if (!(route?.public ?? false)) {
-      const auth = this.authorized(req)
-      if (auth === 'missing') throw new HttpError(UCXL_CODES.UNAUTHORIZED, 'a bearer token is required (Authorization: Bearer <token>)')
-      if (auth === 'wrong') throw new HttpError(UCXL_CODES.FORBIDDEN, 'the bearer token is not valid')
-    }
-    if (route == null) {
-      if (candidates.length > 0) {
-        throw new HttpError(UCXL_CODES.METHOD_NOT_ALLOWED, `${req.method} is not allowed on ${path}; allowed: ${[...new Set(candidates.map(r => r.method))].join(', ')}`)
-      }
-      throw new HttpError(UCXL_CODES.NOT_FOUND, `no endpoint at ${path}`)
-    }
-    const limit = this.init.maxBodyBytes
-    if (declared != null && declared > limit) {
-      // refused before the handler runs or a byte of the body is read
-      throw new HttpError(UCXL_CODES.TOO_LARGE, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`, { size: declared, limit })
-    }
-    const match = route.pattern.exec(path)
-    const params: Record<string, string> = {}
-    for (const [k, v] of Object.entries(match?.groups ?? {})) {
-      if (v == null) continue
-      try {
-        params[k] = decodeURIComponent(v)
-      } catch {
-        throw new HttpError(UCXL_CODES.BAD_REQUEST, `path parameter ${k} is not valid URL encoding`)
-      }
-    }
-    // a handler that ignores its signal still answers at the deadline
-    const result = await Promise.race([route.handler({ req, url, params, requestId, signal, body }), rejectOnAbort(signal)])
-    if (result != null && typeof result === 'object' && 'raw' in result) {
-      const raw = result.raw
-      return { status: raw.status, headers: { ...raw.headers }, body: typeof raw.body === 'string' ? Buffer.from(raw.body, 'utf8') : Buffer.from(raw.body.buffer, raw.body.byteOffset, raw.body.byteLength) }
-    }
-    if (result == null || typeof result !== 'object' || result.ucxl == null) throw new TypeError('route handler returned no result')
-    return jsonAnswer(result.ucxl.status, successEnvelope(result.ucxl, result.message, result.data, requestId))
-  }
+/** The answer to a request that arrives while the server stops: 503, and the connection closes. */
+function unavailable (req: IncomingMessage, res: ServerResponse): void {
+  const incoming = req.headers['x-request-id']
+  const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname
+  const body = JSON.stringify(errorEnvelope(UCXL_CODES.SERVICE_UNAVAILABLE, 'the node is stopping', path, requestId, { error: 'NotStartedError', retryable: true }))
+  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), 'x-request-id': requestId, 'cache-control': 'no-store', connection: 'close' })
+  res.end(body)
+  req.resume()
+}
 
-  /**
-   * Writes an answer; when its headers cannot be written (a value a handler
-   * made of bad data), writes a 500 instead. Returns the status sent.
-   * With `keepOpen`, the response is not ended (the caller drains, then ends).
-   */
-  private write (res: ServerResponse, answer: Answer, requestId: string, path: string, log: PinoLogger, keepOpen: boolean): number {
-    if (res.headersSent || res.destroyed) return answer.status
-    const send = (a: Answer): void => {
-      res.writeHead(a.status, { ...a.headers, 'content-length': String(a.body.byteLength), 'x-request-id': requestId, 'cache-control': 'no-store' })
-      if (keepOpen) res.write(a.body)
-      else res.end(a.body)
-    }
-    try {
-      send(answer)
-      return answer.status
-    } catch (err: any) {
-      log.error({ err }, 'could not write the answer to %s', path)
-      // writeHead validates every header before sending anything, so a clean 500 can still go out
-      const fallback = errorAnswer(UCXL_CODES.INTERNAL_ERROR, 'Internal error', path, requestId)
-      try {
-        if (!res.headersSent) {
-          send(fallback)
-          return fallback.status
-        }
-      } catch (e: any) {
-        log.error({ err: e }, 'could not write the error answer to %s', path)
-      }
-      res.destroy()
-      return fallback.status
-    }
+/** The declared `Content-Length`, when there is one. */
+function declaredLength (req: IncomingMessage): number | undefined {
+  const header = req.headers['content-length']
+  if (header == null || !/^\d+$/.test(header)) return undefined
+  return Number(header)
+}
+
+/** A readable message of a fastify validation error: names an unknown or malformed query parameter. */
+function validationMessage (err: any): string {
+  const v = err.validation[0]
+  const where = err.validationContext === 'querystring' ? 'query parameter' : err.validationContext === 'params' ? 'path parameter' : String(err.validationContext ?? 'request')
+  if (v?.keyword === 'additionalProperties') return `unknown ${where} ${v.params.additionalProperty}`
+  const name = typeof v?.instancePath === 'string' && v.instancePath !== '' ? v.instancePath.slice(1) : (v?.params?.missingProperty ?? '')
+  return `${where} ${name} ${v?.message ?? 'is invalid'}`.replace(/\s+/g, ' ').trim()
+}
+
+/** Throws when `answer` cannot be written (bad status, header name or value). */
+function checkAnswer (answer: Answer): void {
+  if (!Number.isInteger(answer.status) || answer.status < 100 || answer.status > 599) throw new RangeError(`invalid status code ${answer.status}`)
+  for (const [k, v] of Object.entries(answer.headers)) {
+    validateHeaderName(k)
+    validateHeaderValue(k, v)
   }
+}
+
+/** Makes the answer of what a handler returned. */
+function toAnswer (result: RouteResult, requestId: string): Answer {
+  if (result != null && typeof result === 'object' && 'raw' in result) {
+    const raw = result.raw
+    return { status: raw.status, headers: { ...raw.headers }, body: typeof raw.body === 'string' ? Buffer.from(raw.body, 'utf8') : Buffer.from(raw.body.buffer, raw.body.byteOffset, raw.body.byteLength) }
+  }
+  if (result == null || typeof result !== 'object' || result.ucxl == null) throw new TypeError('route handler returned no result')
+  return jsonAnswer(result.ucxl.status, successEnvelope(result.ucxl, result.message, result.data, requestId), result.headers)
 }
 
 /** Rejects with the signal's reason once it aborts (never resolves). */
@@ -412,30 +688,10 @@ async function rejectOnAbort (signal: AbortSignal): Promise<never> {
   })
 }
 
-/** A response ready to write. */
-interface Answer {
-  status: number
-  headers: Record<string, string>
-  body: Buffer
-}
-
 function jsonAnswer (status: number, envelope: unknown, headers: Record<string, string> = {}): Answer {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: Buffer.from(JSON.stringify(envelope), 'utf8') }
 }
 
 function errorAnswer (ucxl: UcxlCode, message: string, path: string, requestId: string, details?: Record<string, unknown>): Answer {
   return jsonAnswer(ucxl.status, errorEnvelope(ucxl, message, path, requestId, details), ucxl.status === 401 ? { 'www-authenticate': 'Bearer' } : {})
-}
-
-/** The answer when handling itself failed: a bare 500, or a closed connection once headers went out. */
-function lastResortAnswer (res: ServerResponse): void {
-  try {
-    if (!res.headersSent && !res.destroyed) {
-      const body = JSON.stringify(errorEnvelope(UCXL_CODES.INTERNAL_ERROR, 'Internal error', '', ''))
-      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) })
-      res.end(body)
-      return
-    }
-  } catch {}
-  res.destroy()
 }

@@ -40,7 +40,7 @@ const node: ApiNode = {
   peers: () => [],
   health: async () => ({ healthy: true, checks: {} }),
   ready: async () => readiness,
-  metrics: async () => ''
+  metrics: async () => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', text: '' })
 }
 
 let server: ApiServer | undefined
@@ -128,7 +128,7 @@ describe('GET /ucxl/<address>?raw=true with hostile record metadata', () => {
     const res = await get(`${api}/ucxl/${encodeURIComponent(ADDRESS)}`, { authorization: 'Bearer tok-0123456789' })
     expect(res.status).toBe(200)
     const body: any = await res.json()
-    expect(body.response.data.metadata).toMatchObject({ creatorRole: 'a\r\nb', contentType: 'text/角色' })
+    expect(body.response.data.metadata).toMatchObject({ creator_role: 'a\r\nb', content_type: 'text/角色' })
   })
 })
 

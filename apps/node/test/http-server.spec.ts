@@ -1,4 +1,5 @@
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import type { IncomingMessage } from 'node:http'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
@@ -21,7 +22,7 @@ const received: Uint8Array[] = []
 const routes: Route[] = [
   {
     method: 'PUT',
-    pattern: /^\/echo\/(?<name>[^/]+)$/,
+    url: '/echo/:name',
     async handler (ctx) {
       const body = await ctx.body()
       received.push(body)
@@ -30,7 +31,7 @@ const routes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: /^\/fail\/(?<kind>[^/]+)$/,
+    url: '/fail/:kind',
     async handler (ctx) {
       const err = new Error(`failing with ${ctx.params.kind}`)
       err.name = ctx.params.kind
@@ -38,22 +39,46 @@ const routes: Route[] = [
       throw err
     }
   },
-  { method: 'GET', pattern: /^\/health$/, public: true, async handler () { return { ucxl: UCXL_CODES.OK, message: 'healthy' } } },
+  { method: 'GET', url: '/health', public: true, async handler () { return { ucxl: UCXL_CODES.OK, message: 'healthy' } } },
   // handlers that go wrong in every way a handler can
-  { method: 'GET', pattern: /^\/throw\/sync$/, handler: (() => { throw new TypeError('sync boom') }) as unknown as Route['handler'] },
-  { method: 'GET', pattern: /^\/throw\/async$/, async handler () { await Promise.resolve(); throw new RangeError('async boom') } },
-  { method: 'GET', pattern: /^\/throw\/nothing$/, handler: (async () => undefined) as unknown as Route['handler'] },
-  { method: 'GET', pattern: /^\/throw\/header$/, async handler () { return { raw: { status: 200, headers: { 'x-bad': 'a\r\nset-cookie: x=1' }, body: 'never' } } } },
-  { method: 'GET', pattern: /^\/throw\/non-latin1-header$/, async handler () { return { raw: { status: 200, headers: { 'content-type': 'text/角色' }, body: 'never' } } } },
-  { method: 'GET', pattern: /^\/throw\/nul-header$/, async handler () { return { raw: { status: 200, headers: { 'x-bad': 'a\u0000b' }, body: 'never' } } } },
-  { method: 'GET', pattern: /^\/throw\/bad-status$/, async handler () { return { raw: { status: 42, headers: {}, body: 'never' } } } },
-  { method: 'GET', pattern: /^\/slow$/, async handler () { return await new Promise(() => {}) } }
+  { method: 'GET', url: '/throw/sync', handler: (() => { throw new TypeError('sync boom') }) as unknown as Route['handler'] },
+  { method: 'GET', url: '/throw/async', async handler () { await Promise.resolve(); throw new RangeError('async boom') } },
+  { method: 'GET', url: '/throw/nothing', handler: (async () => undefined) as unknown as Route['handler'] },
+  { method: 'GET', url: '/throw/header', async handler () { return { raw: { status: 200, headers: { 'x-bad': 'a\r\nset-cookie: x=1' }, body: 'never' } } } },
+  { method: 'GET', url: '/throw/non-latin1-header', async handler () { return { raw: { status: 200, headers: { 'content-type': 'text/角色' }, body: 'never' } } } },
+  { method: 'GET', url: '/throw/nul-header', async handler () { return { raw: { status: 200, headers: { 'x-bad': 'a\u0000b' }, body: 'never' } } } },
+  { method: 'GET', url: '/throw/bad-status', async handler () { return { raw: { status: 42, headers: {}, body: 'never' } } } },
+  { method: 'GET', url: '/slow', async handler () { return await new Promise(() => {}) } },
+  {
+    method: 'GET',
+    url: '/list',
+    schema: { querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1 }, tag: { type: 'string' } } } },
+    async handler (ctx) { return { ucxl: UCXL_CODES.OK, message: 'listed', data: { query: ctx.query }, headers: { etag: '"7"' } } }
+  },
+  {
+    method: 'POST',
+    url: '/json',
+    schema: { body: { type: 'object', additionalProperties: false, required: ['n'], properties: { n: { type: 'integer' } } } },
+    async handler (ctx) { return { ucxl: UCXL_CODES.OK, message: 'parsed', data: await ctx.json() } }
+  },
+  {
+    method: 'GET',
+    url: '/wait',
+    async handler () {
+      await new Promise(resolve => { release = resolve })
+      return { ucxl: UCXL_CODES.OK, message: 'waited' }
+    }
+  }
 ]
+let release: ((v?: unknown) => void) | undefined
 
 let server: ApiServer | undefined
 
-async function start (token?: string, maxBodyBytes = 1024, requestTimeout = 5_000): Promise<string> {
-  server = new ApiServer({ routes, logger, token, maxBodyBytes, requestTimeout })
+/** What `onResponse` was told. */
+const answered: Array<{ status: number, route: string, method: string, seconds: number }> = []
+
+async function start (token?: string, maxBodyBytes = 1024, requestTimeout = 5_000, logTo = logger): Promise<string> {
+  server = new ApiServer({ routes, logger: logTo, token, maxBodyBytes, requestTimeout, onResponse: (status, route, method, seconds) => { answered.push({ status, route, method, seconds }) } })
   const { port } = await server.start('127.0.0.1', 0)
   return `http://127.0.0.1:${port}`
 }
@@ -63,6 +88,7 @@ afterEach(async () => {
   server = undefined
   received.length = 0
   logged.length = 0
+  answered.length = 0
 })
 
 /** Every named error of the packages, its status and UCXL code (README, "Codes"). */
@@ -344,3 +370,105 @@ describe('ApiServer body limits', () => {
     expect(received).toHaveLength(0)
   })
 })
+
+describe('ApiServer on fastify', () => {
+  it('validates query strings: unknown or malformed parameters are a 400 naming them', async () => {
+    const api = await start()
+    const ok = await fetch(`${api}/list?limit=3&tag=x`)
+    expect(ok.status).toBe(200)
+    expect(((await ok.json()) as any).response.data.query).toEqual({ limit: 3, tag: 'x' })
+    for (const [query, message] of [['offset=1', 'unknown query parameter offset'], ['limit=abc', 'query parameter limit must be integer'], ['limit=0', 'query parameter limit must be >= 1']]) {
+      const res = await fetch(`${api}/list?${query}`)
+      const body: any = await res.json()
+      expect({ query, status: res.status, code: body.error.code, message: body.error.message }).toEqual({ query, status: 400, code: 'UCXL-400-BAD_REQUEST', message })
+    }
+  })
+
+  it('validates JSON bodies against the route schema', async () => {
+    const api = await start()
+    const ok = await fetch(`${api}/json`, { method: 'POST', body: '{"n":2}', headers: { 'content-type': 'application/json' } })
+    expect(((await ok.json()) as any).response.data).toEqual({ n: 2 })
+    for (const body of ['{"n":"two"}', '{"n":1,"m":2}', '[]', 'nope']) {
+      const res = await fetch(`${api}/json`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+      expect({ body, status: res.status }).toEqual({ body, status: 400 })
+    }
+  })
+
+  it('answers HEAD for every GET route with its headers and no body, and 405 with Allow', async () => {
+    const api = await start()
+    const head = await fetch(`${api}/list`, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('etag')).toBe('"7"')
+    expect(Number(head.headers.get('content-length'))).toBeGreaterThan(0)
+    expect(await head.text()).toBe('')
+    const wrong = await fetch(`${api}/list`, { method: 'DELETE' })
+    expect(wrong.status).toBe(405)
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD')
+  })
+
+  it('reports every answer with its route pattern and logs one access line per request', async () => {
+    const lines: any[] = []
+    const info = pino({ level: 'info' }, new Writable({ write (chunk, _enc, cb) { for (const l of String(chunk).split('\n')) if (l !== '') lines.push(JSON.parse(l)); cb() } }))
+    const api = await start(undefined, 1024, 5_000, info)
+    await (await fetch(`${api}/echo/abc`, { method: 'PUT', body: 'x', headers: { 'x-request-id': 'req-1' } })).arrayBuffer()
+    await (await fetch(`${api}/nowhere`)).arrayBuffer()
+    await (await fetch(`${api}/throw/async`)).arrayBuffer()
+    await waitUntil(() => answered.length === 3)
+    expect(answered.map(a => [a.status, a.route, a.method])).toEqual([[201, '/echo/:name', 'PUT'], [404, 'unmatched', 'GET'], [500, '/throw/async', 'GET']])
+    for (const a of answered) expect(a.seconds).toBeGreaterThan(0)
+    const access = lines.filter(l => l.msg === 'request')
+    expect(access.map(l => [l.level, l.status, l.path])).toEqual([[30, 201, '/echo/abc'], [30, 404, '/nowhere'], [40, 500, '/throw/async']])
+    expect(access[0]).toMatchObject({ request_id: 'req-1', method: 'PUT', route: '/echo/:name' })
+  })
+
+  it('lets an in-flight request finish when it stops', async () => {
+    const api = await start()
+    const pending = fetch(`${api}/wait`)
+    await waitUntil(() => release != null)
+    const stopped = server!.stop()
+    release!()
+    const res = await within(pending, 5_000, 'the in-flight request')
+    expect(res.status).toBe(200)
+    await stopped
+    release = undefined
+  })
+
+  it('answers 503 in an envelope to a request that arrives on an open connection while it stops', async () => {
+    const api = await start()
+    const socket = connect(Number(new URL(api).port), '127.0.0.1')
+    let text = ''
+    socket.on('data', d => { text += String(d) })
+    await new Promise(resolve => socket.once('connect', resolve))
+    socket.write('GET /wait HTTP/1.1\r\nhost: x\r\n\r\n')
+    await waitUntil(() => release != null)
+    let late = false
+    server!.fastify!.server.on('request', req => { if (req.url === '/health') late = true })
+    const stopped = server!.stop()
+    socket.write('GET /health HTTP/1.1\r\nhost: x\r\nx-request-id: late-1\r\n\r\n')
+    await waitUntil(() => late)
+    release!()
+    await within(new Promise(resolve => socket.once('close', resolve)), 5_000, 'the connection to close')
+    await stopped
+    release = undefined
+    const answers = text.split(/(?=HTTP\/1\.1 )/)
+    expect(answers.map(a => a.slice(0, 12))).toEqual(['HTTP/1.1 200', 'HTTP/1.1 503'])
+    const envelope = JSON.parse(answers[1].slice(answers[1].indexOf('\r\n\r\n') + 4))
+    expect(envelope.error).toMatchObject({ code: 'UCXL-503-SERVICE_UNAVAILABLE', request_id: 'late-1', details: { retryable: true } })
+  })
+
+  it('sends no CORS headers without configured origins', async () => {
+    const api = await start()
+    const res = await fetch(`${api}/health`, { headers: { origin: 'https://app.example' } })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('access-control-allow-origin')).toBeNull()
+  })
+})
+
+/** Polls a condition (a few ms apart) until it holds, for at most 5 s. */
+async function waitUntil (condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s')
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+}
