@@ -1,12 +1,14 @@
 import { createChorusDHT } from '@chorus-dht/dht-core'
 import { hybridDHT, mergePolicies, mockDHT, probeRecordPolicy } from '@chorus-dht/hybrid-mock'
+import { repeatingTask } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
-import { counter, gauge } from './metrics.js'
+import { LOG_PREFIX } from './constants.js'
+import { warnOf } from './logger.js'
 import type { NodeConfig } from './config.js'
-import type { MetricFamily } from './metrics.js'
+import type { RepeatingTask } from '@libp2p/utils'
 import type { ChorusDHT } from '@chorus-dht/dht-core'
 import type { HybridDHT } from '@chorus-dht/hybrid-mock'
-import type { ComponentLogger, DHT, RecordPolicy } from '@chorus-dht/types'
+import type { ComponentLogger, RecordPolicy } from '@chorus-dht/types'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 
@@ -25,8 +27,10 @@ export interface DhtLayerInit {
 
 /** The DHT as the node runs it, with what status, health and metrics need. */
 export interface DhtLayer {
-  /** What storage and replication use. */
-  readonly dht: DHT
+  /** What storage and replication use: the hybrid DHT. */
+  readonly dht: HybridDHT
+  /** dht-core's node while it runs (roles, discovered peers, abuse counters); undefined otherwise. */
+  realNode(): ChorusDHT | undefined
   start(): Promise<void>
   stop(): Promise<void>
   multiaddrs(): string[]
@@ -37,8 +41,13 @@ export interface DhtLayer {
   /** Whether writes reach the network now (see {@link dhtReadiness}). */
   ready(): Promise<DhtReadiness>
   status(): Promise<Record<string, unknown>>
-  metrics(): Promise<MetricFamily[]>
 }
+
+/** How often the node re-announces its role and capabilities once joined, ms. */
+export const DEFAULT_ANNOUNCE_INTERVAL = 5 * 60_000
+
+/** How soon an announcement is retried while the node has not joined or it failed, ms. */
+const ANNOUNCE_RETRY = 2_000
 
 /** What {@link dhtReadiness} decides from. */
 export interface DhtReadinessInput {
@@ -121,29 +130,66 @@ class HybridDhtLayer implements DhtLayer {
   private readonly real: ChorusDHT
   private readonly log: ReturnType<ComponentLogger['forComponent']>
   private readonly config: NodeConfig
+  /** Re-announces this node's role and capabilities (registerPeer) once joined, then every `announceInterval`. */
+  private readonly announcer: RepeatingTask
+  private announced = false
+  /** The retry of a failed announcement. */
+  private retry?: NodeJS.Timeout
+  /** Between start() and stop(): a failed announcement may be retried. */
+  private running = false
+  private readonly onConnect = (): void => { if (!this.announced) this.announcer.run() }
 
   constructor (real: ChorusDHT, hybrid: HybridDHT, init: DhtLayerInit) {
     this.real = real
     this.dht = hybrid
     this.config = init.config
     this.log = init.logger.forComponent('chorus-dht:node:dht')
+    // optional setting p2p.announceInterval (ms); the default otherwise
+    const configured = (init.config.p2p as { announceInterval?: number }).announceInterval
+    const interval = typeof configured === 'number' && configured > 0 ? configured : DEFAULT_ANNOUNCE_INTERVAL
+    this.announcer = repeatingTask(async options => { await this.announce(options?.signal) }, interval, { runImmediately: true, timeout: 60_000 })
+  }
+
+  realNode (): ChorusDHT | undefined {
+    return this.real.isStarted() ? this.real : undefined
   }
 
   async start (): Promise<void> {
     // the hybrid starts the real backend when it is in use, and the mock
     await this.dht.start()
-    if (this.real.isStarted()) void this.announce()
+    this.running = true
+    this.real.libp2p.addEventListener('peer:connect', this.onConnect)
+    this.announcer.start()
   }
 
-  private async announce (): Promise<void> {
+  /**
+   * Registers this node's agent, role and capabilities (provider records)
+   * once it has joined: a node with bootstrap peers waits for its first
+   * connection (`peer:connect` runs the task); a failed announcement is
+   * retried after {@link ANNOUNCE_RETRY} ms. The interval of the task is
+   * never changed from inside it (repeatingTask would then schedule twice).
+   */
+  private async announce (signal?: AbortSignal): Promise<void> {
+    clearTimeout(this.retry)
+    if (!this.real.isStarted()) return
+    const others = this.config.p2p.bootstrap.filter(a => peerOf(a) !== this.real.peerId).length
+    if (others > 0 && this.real.getConnectedPeers().length === 0) return
     try {
-      await this.real.registerPeer({ agent: this.config.agent, role: this.config.role, capabilities: [] })
+      await this.real.registerPeer(this.real.getAgentInfo(), { signal })
+      if (!this.announced) this.log('announced role %s', this.real.getAgentInfo().role)
+      this.announced = true
     } catch (err: any) {
-      this.log('peer registration deferred - %s', err.message)
+      this.announced = false
+      if (this.running) this.retry = setTimeout(() => { this.announcer.run() }, ANNOUNCE_RETRY)
+      this.log('role announcement deferred - %s', err.message)
     }
   }
 
   async stop (): Promise<void> {
+    this.running = false
+    this.announcer.stop()
+    clearTimeout(this.retry)
+    this.real.libp2p.removeEventListener('peer:connect', this.onConnect)
     await this.dht.stop()
   }
 
@@ -171,12 +217,12 @@ class HybridDhtLayer implements DhtLayer {
         const conn = await this.real.libp2p.dial(ma, { signal: AbortSignal.timeout(10_000) })
         if (id != null && conn.remotePeer.toString() !== id) {
           await conn.close().catch(() => {})
-          this.log.error('bootstrap address %s was answered by %s', addr, conn.remotePeer.toString())
+          warnOf(this.log)('bootstrap address %s was answered by %s', addr, conn.remotePeer.toString())
           return
         }
         answered++
       } catch (err: any) {
-        this.log.error('bootstrap dial to %s failed - %s', addr, err.message)
+        warnOf(this.log)('bootstrap peer %s is unreachable - %s', addr, err.message)
       }
     }))
     if (answered > 0) {
@@ -227,44 +273,6 @@ class HybridDhtLayer implements DhtLayer {
       stats: this.dht.getStats()
     }
   }
-
-  async metrics (): Promise<MetricFamily[]> {
-    const s = this.dht.getStats()
-    const active = this.dht.activeBackend
-    const health = this.dht.getBackendHealth()
-    const bm = this.dht.getMetrics()
-    const kinds = ['real', 'mock'] as const
-    const statusValue = { healthy: 2, degraded: 1, failed: 0 } as const
-    return [
-      { name: 'chorus_dht_active_backend', help: 'The DHT backend serving requests (1 for the active one).', type: 'gauge', samples: kinds.map(k => ({ labels: { backend: k }, value: k === active ? 1 : 0 })) },
-      { name: 'chorus_dht_backend_status', help: 'Backend health from the live probe: 2 healthy, 1 degraded, 0 failed.', type: 'gauge', samples: kinds.map(k => ({ labels: { backend: k }, value: statusValue[health[k].status] })) },
-      { name: 'chorus_dht_backend_latency_ms', help: 'Latency of the last probe, ms.', type: 'gauge', samples: kinds.map(k => ({ labels: { backend: k }, value: health[k].latency })) },
-      { name: 'chorus_dht_backend_consecutive_failures', help: 'Consecutive failures of each backend.', type: 'gauge', samples: kinds.map(k => ({ labels: { backend: k }, value: health[k].consecutiveFailures })) },
-      { name: 'chorus_dht_backend_operations_total', help: 'Operations sent to each backend.', type: 'counter', samples: kinds.map(k => ({ labels: { backend: k }, value: bm[k].operations })) },
-      { name: 'chorus_dht_backend_errors_total', help: 'Backend errors.', type: 'counter', samples: kinds.map(k => ({ labels: { backend: k }, value: bm[k].errors })) },
-      gauge('chorus_dht_pending_writes', 'Writes journaled during an outage, not yet replayed to the real DHT.', this.dht.pendingWrites),
-      gauge('chorus_dht_peers', 'Distinct peers in the routing table.', s.totalPeers),
-      gauge('chorus_dht_connected_peers', 'Connected peers.', s.connectedPeers),
-      gauge('chorus_dht_keys', 'Records in the local store.', s.totalKeys),
-      gauge('chorus_dht_bootstrapped', '1 when connected to the network.', this.dht.isBootstrapped() ? 1 : 0),
-      ...this.abuseMetrics()
-    ]
-  }
-
-  /** What dht-core refused from other peers (rate limits, quotas, bans); nothing while the real node is down. */
-  private abuseMetrics (): MetricFamily[] {
-    if (!this.real.isStarted()) return []
-    const a = this.real.getAbuseStats()
-    return [
-      { name: 'chorus_dht_inbound_puts_rejected_total', help: 'PUT_VALUEs from peers that were refused, by reason.', type: 'counter', samples: Object.entries(a.rejected).map(([reason, value]) => ({ labels: { reason }, value })) },
-      counter('chorus_dht_inbound_puts_accepted_total', 'PUT_VALUEs from peers that were stored.', a.accepted),
-      { name: 'chorus_dht_quota_hits_total', help: 'Per-peer quota refusals, by the limit hit.', type: 'counter', samples: [{ labels: { limit: 'records' }, value: a.quotaHits.records }, { labels: { limit: 'bytes' }, value: a.quotaHits.bytes }] },
-      counter('chorus_dht_peer_strikes_total', 'Strikes counted against peers (invalid records, abuse).', a.strikes),
-      counter('chorus_dht_peer_bans_total', 'Peers banned for a cooling-off period.', a.bans),
-      counter('chorus_dht_gater_refusals_total', 'Dials and connections refused because the peer is banned.', a.gaterRefusals),
-      gauge('chorus_dht_banned_peers', 'Peers banned right now.', a.bannedPeers.length)
-    ]
-  }
 }
 
 /** Builds the node's DHT: dht-core as the real backend, MockDHT with a persisted journal as the fallback. */
@@ -276,9 +284,18 @@ export async function createDhtLayer (init: DhtLayerInit): Promise<DhtLayer> {
   // backends' Init types name `replacers` yet
   const replacers = policy.replacers != null ? { replacers: policy.replacers } : {}
   const real = await createChorusDHT({
+    logPrefix: LOG_PREFIX.dht,
     listen: config.p2p.listen,
     bootstrapPeers: config.p2p.bootstrap,
     allowPrivateAddresses: config.p2p.allowPrivateAddresses,
+    mode: config.p2p.mode,
+    bootstrapTimeout: config.p2p.bootstrapTimeout,
+    bootstrapInterval: config.p2p.bootstrapInterval,
+    autoBootstrap: config.p2p.autoBootstrap,
+    discoveryInterval: config.p2p.discoveryInterval,
+    peerCleanupInterval: config.p2p.peerCleanupInterval,
+    peerTTL: config.p2p.peerTTL,
+    queryTimeout: config.p2p.queryTimeout,
     validators: policy.validators,
     selectors: policy.selectors,
     ...replacers,
@@ -289,8 +306,9 @@ export async function createDhtLayer (init: DhtLayerInit): Promise<DhtLayer> {
     privateKey: init.privateKey,
     logger: init.logger
   })
-  const mock = mockDHT({ peerId: init.peerId, validators: policy.validators, selectors: policy.selectors, ...replacers })({ logger: init.logger })
+  const mock = mockDHT({ logPrefix: LOG_PREFIX.dht, peerId: init.peerId, validators: policy.validators, selectors: policy.selectors, ...replacers })({ logger: init.logger })
   const hybrid = hybridDHT({
+    logPrefix: LOG_PREFIX.dht,
     useRealDHT: config.dht.useRealDHT,
     bootstrapNodes: config.p2p.bootstrap,
     fallbackOnError: config.dht.fallbackOnError,

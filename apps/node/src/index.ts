@@ -12,7 +12,7 @@
  * import { ChorusNode, createLogger, loadConfig } from '@chorus-dht/node'
  *
  * const config = await loadConfig({ flags: { dataDir: './.my-node', apiPort: '0' } })
- * const node = new ChorusNode(config, createLogger(config.log.level))
+ * const node = new ChorusNode(config, createLogger(config.log))
  * const info = await node.start()
  * console.info(info.peerId, info.api)
  * await node.stop()
@@ -22,12 +22,13 @@
 export * from './constants.js'
 export * from './errors.js'
 export { parseDuration } from '@chorus-dht/utils'
-export { loadConfig, resolveBootstrap, fileConfigSchema, ENV_VARS } from './config.js'
-export type { NodeConfig, FileConfig, FlagConfig, LoadConfigInit, EnvVarSpec, BootstrapSource, BootstrapInputs } from './config.js'
+export { loadConfig, resolveConfig, resolveBootstrap, reloadBootstrap, fileConfigSchema, ENV_VARS, SETTINGS, renderConfigTemplate, renderEffectiveConfig } from './config.js'
+export type { NodeConfig, FileConfig, FlagConfig, LoadConfigInit, EnvVarSpec, BootstrapSource, BootstrapInputs, SettingSpec, ResolvedConfig, SettingSource } from './config.js'
 export { UCXL_CODES, HttpError, classifyError, errorEnvelope, successEnvelope } from './envelope.js'
 export type { SuccessEnvelope, ErrorEnvelope, UcxlCode } from './envelope.js'
 export { ChorusNode } from './node.js'
 export type { NodeInfo, ReloadResult } from './node.js'
-export { createLogger, componentLogger } from './logger.js'
+export { createLogger, componentLogger, childLogger } from './logger.js'
+export type { LoggerInit } from './logger.js'
 export { main } from './cli-main.js'
-export type { CliIO } from './cli-main.js'
+export type { CliIO } from './cli/io.js'

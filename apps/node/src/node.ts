@@ -6,6 +6,7 @@ import { NamespaceDatastore } from 'datastore-core'
 import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import { apiRoutes } from './api.js'
+import type { ApiOperations, BackendState, KeyReplication } from './api.js'
 import { AuthoritySync } from './authority-sync.js'
 import { guardContentPolicy } from './content-policy.js'
 import { loadOrCreateNodeIdentity } from './node-identity.js'
@@ -13,19 +14,23 @@ import type { NodeIdentity } from './node-identity.js'
 import type { Readiness } from './api.js'
 import { createDhtLayer } from './dht-layer.js'
 import type { DhtLayer } from './dht-layer.js'
-import { resolveBootstrap, readStructuredFile } from './config.js'
+import { reloadBootstrap } from './config.js'
 import type { NodeConfig } from './config.js'
 import { dataDirLayout, ensureDataDir, loadOrCreatePeerKey, readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './data-dir.js'
 import type { DataDirLayout } from './data-dir.js'
+import { LOG_PREFIX } from './constants.js'
 import { ConfigError } from './errors.js'
 import { ApiServer } from './http-server.js'
+import type { Route } from './http-server.js'
 import { componentLogger } from './logger.js'
-import { counter, gauge, processMetrics, renderPrometheus } from './metrics.js'
-import type { MetricFamily } from './metrics.js'
+import { NodeMetrics } from './metrics.js'
+import { headKey, versionKey } from '@chorus-dht/ucxl'
+import { BackendUnavailableError, NotFoundError } from '@chorus-dht/types'
 import type { ChainedAuditSink, EncryptedStorage } from '@chorus-dht/encrypted-storage'
 import type { KeyStore } from '@chorus-dht/crypto-age'
 import type { ReplicationManager } from '@chorus-dht/replication'
-import type { ComponentLogger, RoleDefinition, RoleRegistry, ServiceStatus } from '@chorus-dht/types'
+import type { ChorusDHT } from '@chorus-dht/dht-core'
+import type { ComponentLogger, ReplicationStatus, RoleDefinition, RoleRegistry, ServiceStatus } from '@chorus-dht/types'
 import type { Logger as PinoLogger } from 'pino'
 
 /** What `start()` reports. */
@@ -35,6 +40,8 @@ export interface NodeInfo {
   api: string
   dataDir: string
   backend: string
+  /** The metrics-only listener's URL (`api.metricsListen`), when configured. */
+  metrics?: string
 }
 
 /** What a SIGHUP reload changed. */
@@ -57,7 +64,11 @@ function isAlive (pid: number): boolean {
 /** Keys tracked by replication at once. */
 const TRACK_CONCURRENCY = 2
 
-/** A stage of shutdown, in order. */
+/**
+ * A stage of shutdown: each part pushes its own when it has started, so the
+ * list holds the start order and `stop()` runs it backwards (no central
+ * list of names to keep in step with `startParts`).
+ */
 type Stage = [name: string, stop: () => Promise<void>]
 
 /**
@@ -83,7 +94,10 @@ export class ChorusNode {
   private peerId = ''
   private nodeIdentity?: NodeIdentity
   private authority?: AuthoritySync
-  private readonly requestCounts = new Map<number, number>()
+  /** The node's Prometheus registry (prom-client). */
+  private readonly nodeMetrics: NodeMetrics
+  /** The unauthenticated metrics-only listener (`api.metricsListen`), when configured. */
+  private metricsUrl = ''
   /** Content records this node's validator refused, by reason (`onReject`). */
   private readonly rejectedRecords = new Map<string, number>()
   private wroteRuntimeInfo = false
@@ -96,6 +110,14 @@ export class ChorusNode {
     this.log = logger
     this.components = componentLogger(logger)
     this.layout = dataDirLayout(config.dataDir)
+    this.nodeMetrics = new NodeMetrics({
+      storage: () => this.storage?.getMetrics(),
+      rejectedRecords: () => this.rejectedRecords,
+      replication: () => this.replication?.getMetrics(),
+      dht: () => this.dht?.dht,
+      real: () => this.dht?.realNode(),
+      startedAt: () => this.startedAt
+    })
   }
 
   /** A role registry whose table can be swapped on reload. */
@@ -226,6 +248,7 @@ export class ChorusNode {
     this.dht = dht
     stages.push(['dht', async () => { await dht.stop() }])
     await dht.start()
+    if (config.dht.useRealDHT && config.p2p.bootstrap.length > 0) void this.probeBootstrap(dht, config.p2p.bootstrap)
 
     if (authorityId != null) {
       const authority = new AuthoritySync({
@@ -261,8 +284,13 @@ export class ChorusNode {
       audit,
       ...(writeAuthority != null ? { writeAuthority } : {})
     }, {
+      logPrefix: LOG_PREFIX.storage,
       maxRecordSize: config.storage.maxRecordSize,
-      replicationFactor: config.replication.factor
+      replicationFactor: config.replication.factor,
+      cacheTtl: config.storage.cacheTtl,
+      cacheMaxEntries: config.storage.cacheMaxEntries,
+      cacheMaxBytes: config.storage.cacheMaxBytes,
+      cacheCleanupInterval: config.storage.cacheCleanupInterval
     })
     this.storage = storage
     // every acknowledged version (a store, a pending store finished after a
@@ -274,7 +302,18 @@ export class ChorusNode {
     await storage.start()
 
     if (config.replication.enabled) {
-      const replication = replicationManager({ replicationFactor: config.replication.factor })({ dht: dht.dht, logger: this.components })
+      const replication = replicationManager({
+        logPrefix: LOG_PREFIX.replication,
+        replicationFactor: config.replication.factor,
+        reprovideInterval: config.replication.reprovideInterval,
+        cleanupInterval: config.replication.cleanupInterval,
+        providerTTL: config.replication.providerTTL,
+        maxProvidersPerKey: config.replication.maxProvidersPerKey,
+        maxConcurrentReplications: config.replication.maxConcurrentReplications,
+        checkInterval: config.replication.checkInterval,
+        enableAutoReplication: config.replication.enableAutoReplication,
+        enableReprovide: config.replication.enableReprovide
+      })({ dht: dht.dht, logger: this.components })
       this.replication = replication
       stages.push(['replication', async () => { await replication.stop() }])
       await replication.start()
@@ -305,18 +344,36 @@ export class ChorusNode {
               refresh: async () => { await this.authority!.refresh() }
             }
           : undefined,
-        metrics: async () => await this.metrics(),
+        metrics: async () => ({ contentType: this.nodeMetrics.contentType, text: await this.metrics() }),
+        time: operation => this.nodeMetrics.timeStorage(operation),
+        operations: this.operations()
       }),
       logger: this.log,
       token: config.api.token,
       maxBodyBytes: config.api.maxBodyBytes,
       requestTimeout: config.api.requestTimeout,
-      onResponse: status => { this.requestCounts.set(status, (this.requestCounts.get(status) ?? 0) + 1) }
+      cors: apiSetting<string[]>(config, 'cors'),
+      openapi: { title: 'chorus-dht node API', version: NODE_API_VERSION },
+      onResponse: (status, route, method, seconds) => { this.nodeMetrics.observeHttp(status, route, method, seconds) }
     })
-    stages.push(['http', async () => { await server.stop(Math.max(1_000, Math.floor(config.shutdownTimeout / 3))) }])
+    const httpGrace = Math.max(1_000, Math.floor(config.shutdownTimeout / 3))
+    stages.push(['http', async () => { await server.stop(httpGrace) }])
     const bound = await server.start(config.api.host, config.api.port)
-    const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host
-    this.apiUrl = `http://${host}:${bound.port}`
+    this.apiUrl = httpUrl(bound)
+    const metricsListen = apiSetting<string>(config, 'metricsListen')
+    if (metricsListen != null && metricsListen !== '') {
+      // Prometheus exporters' way: /metrics without the token, on its own address
+      const { host: mHost, port: mPort } = parseListen(metricsListen)
+      const metricsServer = new ApiServer({
+        routes: [this.metricsRoute()],
+        logger: this.log,
+        maxBodyBytes: 1024,
+        requestTimeout: config.api.requestTimeout,
+        openapi: { title: 'chorus-dht node metrics', version: NODE_API_VERSION }
+      })
+      stages.push(['metrics-http', async () => { await metricsServer.stop(httpGrace) }])
+      this.metricsUrl = httpUrl(await metricsServer.start(mHost, mPort))
+    }
     this.startedAt = Date.now()
 
     this.wroteRuntimeInfo = true
@@ -367,6 +424,23 @@ export class ChorusNode {
     }
   }
 
+  /**
+   * Dials the bootstrap peers once right after start, so an unreachable one
+   * is logged at warn at once (each by the DHT layer, then a summary), not
+   * after the DHT's own bootstrap timeout; dht-core keeps retrying every
+   * `p2p.bootstrapInterval`.
+   */
+  private async probeBootstrap (dht: DhtLayer, peers: string[]): Promise<void> {
+    try {
+      const answered = await dht.addBootstrapPeers(peers)
+      if (answered === 0 && (this.state === 'starting' || this.state === 'started')) {
+        this.log.warn({ bootstrap: peers }, 'none of the %d bootstrap peer(s) answered; the DHT retries every %d ms (p2p.bootstrapInterval)', peers.length, this.config.p2p.bootstrapInterval)
+      }
+    } catch (err: any) {
+      if (this.state === 'starting' || this.state === 'started') this.log.warn({ err }, 'bootstrap probe failed')
+    }
+  }
+
   /** Peer id, addresses, API URL. */
   info (): NodeInfo {
     return {
@@ -374,20 +448,23 @@ export class ChorusNode {
       multiaddrs: this.dht?.multiaddrs() ?? [],
       api: this.apiUrl,
       dataDir: this.layout.root,
-      backend: this.dht?.activeBackend() ?? 'none'
+      backend: this.dht?.activeBackend() ?? 'none',
+      ...(this.metricsUrl !== '' ? { metrics: this.metricsUrl } : {})
     }
   }
 
   /**
-   * Stops in dependency order, each stage bounded: HTTP stops accepting,
-   * replication, storage flush, audit, DHT, datastore.
+   * Stops in the reverse order of start, so every part stops before what it
+   * uses: the HTTP listeners stop accepting, replication, storage flush,
+   * audit, authority sync, DHT, datastore.
    */
   async stop (): Promise<void> {
     if (this.state !== 'started') return
     this.state = 'stopping'
     this.trackQueued.clear()
-    const order = ['http', 'authority', 'replication', 'storage', 'audit', 'dht', 'datastore']
-    const stages = [...this.stages].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))
+    // each part registered its stop when it started, after what it depends
+    // on: stopping in the reverse order stops every user before what it uses
+    const stages = [...this.stages].reverse()
     for (const [name, stop] of stages) {
       const t0 = Date.now()
       try {
@@ -411,19 +488,8 @@ export class ChorusNode {
     // re-read the directory and this node's grants now
     if (this.authority != null) void this.authority.refresh()
 
-    let fileBootstrap: string[] | undefined
-    if (this.config.configFile != null) {
-      const raw = await readStructuredFile(this.config.configFile, 'config')
-      const p2p = raw.p2p as Record<string, unknown> | undefined
-      fileBootstrap = Array.isArray(p2p?.bootstrap) ? p2p.bootstrap.map(String) : undefined
-    }
-    const envList = process.env.CHORUS_DHT_BOOTSTRAP_NODES
-    const resolved = await resolveBootstrap({
-      flags: this.config.p2p.bootstrapFlags,
-      assignmentFile: this.config.assignmentFile,
-      config: fileBootstrap,
-      env: envList != null && envList !== '' ? envList.split(/[,\s]+/).filter(Boolean) : undefined
-    })
+    // the same sources and parsing as loadConfig
+    const resolved = await reloadBootstrap(this.config)
     this.config.p2p.bootstrap = resolved.bootstrap
     this.config.p2p.bootstrapSource = resolved.source
     const dialed = await (this.dht?.addBootstrapPeers(resolved.bootstrap) ?? Promise.resolve(0))
@@ -501,57 +567,158 @@ export class ChorusNode {
     }
   }
 
-  /** Prometheus text: storage, replication, DHT, HTTP, process. */
+  /** Prometheus text: storage, replication, DHT, HTTP, process and Node.js runtime (prom-client). */
   async metrics (): Promise<string> {
-    const families: MetricFamily[] = []
-    const s = this.storage?.getMetrics()
-    if (s != null) {
-      families.push(
-        counter('chorus_storage_stored_items_total', 'Content versions stored by this node.', s.storedItems),
-        counter('chorus_storage_retrieved_items_total', 'Content retrievals served.', s.retrievedItems),
-        counter('chorus_storage_cache_hits_total', 'Retrievals answered from the cache.', s.cacheHits),
-        counter('chorus_storage_cache_misses_total', 'Retrievals that missed the cache.', s.cacheMisses),
-        counter('chorus_storage_encryption_ops_total', 'Encryptions.', s.encryptionOps),
-        counter('chorus_storage_decryption_ops_total', 'Decryptions.', s.decryptionOps),
-        counter('chorus_storage_errors_total', 'Failed stores and retrievals.', s.errors),
-        gauge('chorus_storage_average_store_ms', 'Average store time, ms.', s.averageStoreTime),
-        gauge('chorus_storage_average_retrieve_ms', 'Average retrieve time, ms.', s.averageRetrieveTime),
-        gauge('chorus_storage_cache_entries', 'Entries in the content cache.', s.cacheEntries),
-        gauge('chorus_storage_cache_bytes', 'Bytes in the content cache.', s.cacheBytes),
-        {
-          name: 'chorus_storage_rejected_records_total',
-          help: 'Content records this node\'s validator refused (pushed to it or read from peers), by reason.',
-          type: 'counter',
-          samples: [...this.rejectedRecords.entries()].sort((a, b) => a[0] < b[0] ? -1 : 1).map(([reason, n]) => ({ labels: { reason }, value: n }))
-        }
-      )
+    return await this.nodeMetrics.text()
+  }
+
+  /** The URL of the metrics-only listener (`api.metricsListen`); empty without one. */
+  metricsListenUrl (): string {
+    return this.metricsUrl
+  }
+
+  /** `GET /metrics` of the metrics-only listener: public, as Prometheus exporters serve it. */
+  private metricsRoute (): Route {
+    return {
+      method: 'GET',
+      url: '/metrics',
+      public: true,
+      schema: { summary: 'Prometheus metrics', querystring: { type: 'object', additionalProperties: false, properties: {} } },
+      handler: async () => ({ raw: { status: 200, headers: { 'content-type': this.nodeMetrics.contentType }, body: await this.metrics() } })
     }
-    const r = this.replication?.getMetrics()
-    if (r != null) {
-      families.push(
-        gauge('chorus_replication_keys', 'Keys tracked by the replication manager.', r.totalKeys),
-        gauge('chorus_replication_providers', 'Providers known over all keys.', r.totalProviders),
-        counter('chorus_replication_reprovide_operations_total', 'Reprovide operations.', r.reprovideOperations),
-        counter('chorus_replication_successful_total', 'Successful replications.', r.successfulReplications),
-        counter('chorus_replication_failed_total', 'Failed replications.', r.failedReplications),
-        counter('chorus_replication_repairs_total', 'Repairs of under-replicated keys.', r.repairs),
-        { name: 'chorus_replication_keys_by_health', help: 'Tracked keys by measured health.', type: 'gauge', samples: [
-          { labels: { health: 'healthy' }, value: r.healthyKeys },
-          { labels: { health: 'degraded' }, value: r.degradedKeys },
-          { labels: { health: 'critical' }, value: r.criticalKeys }
-        ] },
-        gauge('chorus_replication_average_replicas', 'Average measured replicas per key.', r.averageReplication)
-      )
-    }
-    if (this.dht != null) families.push(...await this.dht.metrics())
-    families.push({
-      name: 'chorus_http_responses_total',
-      help: 'HTTP API responses by status code.',
-      type: 'counter',
-      samples: [...this.requestCounts.entries()].sort((a, b) => a[0] - b[0]).map(([code, n]) => ({ labels: { code: String(code) }, value: n }))
+  }
+
+  /** The running replication manager, or a 503. */
+  private replicationOrFail (): ReplicationManager {
+    if (this.replication == null) throw new BackendUnavailableError('replication is off on this node (replication.enabled)')
+    return this.replication
+  }
+
+  /** dht-core's running node, or a 503. */
+  private realOrFail (): ChorusDHT {
+    const real = this.dht?.realNode()
+    if (real == null) throw new BackendUnavailableError('the real DHT is not running on this node (dht.useRealDHT, or it failed to start)')
+    return real
+  }
+
+  /** The DHT keys of an address: its head and each version the history knows. */
+  private async keysOf (address: string, signal: AbortSignal): Promise<Array<Pick<KeyReplication, 'key' | 'kind' | 'version'>>> {
+    const versions = await this.storage!.history(address, { signal }).catch((err: any) => {
+      if (err?.name === 'NotFoundError') return []
+      throw err
     })
-    families.push(...processMetrics(this.startedAt > 0 ? this.startedAt : Date.now()))
-    return renderPrometheus(families)
+    return [
+      { key: headKey(address), kind: 'head' as const, version: null },
+      ...versions.map(v => ({ key: versionKey(address, v.version), kind: 'version' as const, version: v.version }))
+    ]
+  }
+
+  /** The replication status and providers of one key. */
+  private async keyReplication (k: Pick<KeyReplication, 'key' | 'kind' | 'version'>, providers: number, signal: AbortSignal, status?: ReplicationStatus, error?: string): Promise<KeyReplication> {
+    const replication = this.replicationOrFail()
+    let s: ReplicationStatus | null = status ?? null
+    if (s == null) {
+      try {
+        s = replication.getReplicationStatus(k.key)
+      } catch (err: any) {
+        if (err?.name !== 'NotFoundError') throw err
+      }
+    }
+    const found = providers > 0 ? await replication.findProviders(k.key, providers, { signal }) : []
+    return { ...k, tracked: s != null, status: s, providers: found, ...(error != null ? { error } : {}) }
+  }
+
+  private backendState (): BackendState {
+    const dht = this.dht
+    if (dht == null) throw new BackendUnavailableError('the DHT is not running')
+    return {
+      active_backend: dht.dht.activeBackend,
+      use_real_dht: this.config.dht.useRealDHT,
+      fallback_on_error: this.config.dht.fallbackOnError,
+      pending_writes: dht.dht.pendingWrites,
+      backends: dht.dht.getBackendHealth() as unknown as BackendState['backends']
+    }
+  }
+
+  /** The library operations the HTTP API offers (roles, discovery, replication, backend, forget). */
+  private operations (): ApiOperations {
+    return {
+      findPeersByRole: async (role, options) => await this.realOrFail().findPeersByRole(role, options),
+      announce: async (input, options) => {
+        const real = this.realOrFail()
+        if (input.role != null) await real.announceRole(input.role, options)
+        for (const cap of input.capabilities ?? []) await real.announceCapability(cap, options)
+        // the periodic re-announcement (registerPeer) carries what was announced
+        return real.getAgentInfo()
+      },
+      discoveredPeers: () => this.realOrFail().getDiscoveredPeers(),
+      replication: async (address, options) => {
+        this.replicationOrFail()
+        const keys = await this.keysOf(address, options.signal)
+        const out = await Promise.all(keys.map(async k => await this.keyReplication(k, options.providers, options.signal)))
+        if (!out.some(k => k.tracked) && out.length === 1) throw new NotFoundError(`this node stores nothing at ${address}`)
+        return out
+      },
+      repair: async (address, action, options) => {
+        const replication = this.replicationOrFail()
+        const keys = await this.keysOf(address, options.signal)
+        const tracked = new Set(replication.listContent().map(s => s.key))
+        const mine = keys.filter(k => tracked.has(k.key))
+        if (mine.length === 0) throw new NotFoundError(`replication tracks no key of ${address} on this node`)
+        return await Promise.all(mine.map(async k => {
+          try {
+            const status = action === 'check'
+              ? await replication.checkReplication(k.key, options)
+              : await replication.repairContent(k.key, options)
+            return await this.keyReplication(k, 0, options.signal, status)
+          } catch (err: any) {
+            if (options.signal.aborted) throw err
+            return await this.keyReplication(k, 0, options.signal, undefined, `${err.name}: ${err.message}`)
+          }
+        }))
+      },
+      backend: () => this.backendState(),
+      switchBackend: async (kind, options) => {
+        await this.dht!.dht.switchBackend(kind, options)
+        return this.backendState()
+      },
+      forget: async (address, options) => {
+        const keys = await this.keysOf(address, options.signal)
+        const forgotten = await this.storage!.forget(address, options)
+        let untrackedKeys = 0
+        for (const k of keys) {
+          this.trackQueued.delete(k.key)
+          try {
+            this.replication?.removeContent(k.key)
+            if (this.replication != null) untrackedKeys++
+          } catch (err: any) {
+            if (err?.name !== 'NotFoundError') throw err
+          }
+        }
+        return { forgotten, untrackedKeys }
+      }
+    }
   }
 }
 
+/** The version of the API the OpenAPI document names. */
+const NODE_API_VERSION = '1.0.0'
+
+/** An optional `api.*` setting of the resolved config (absent in configs that do not define it). */
+function apiSetting<T> (config: NodeConfig, key: 'cors' | 'metricsListen'): T | undefined {
+  return (config.api as Record<string, unknown>)[key] as T | undefined
+}
+
+/** `host:port` (`[::1]:9464` for IPv6) of a listen setting. */
+function parseListen (value: string): { host: string, port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value)
+  const port = m != null ? Number(m[3]) : Number.NaN
+  if (m == null || port > 65535) throw new ConfigError('api.metricsListen', `expected host:port, got ${JSON.stringify(value)}`)
+  return { host: m[1] ?? (m[2] === '' ? '127.0.0.1' : m[2]), port }
+}
+
+/** The URL of a bound address. */
+function httpUrl (bound: { host: string, port: number }): string {
+  const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host
+  return `http://${host}:${bound.port}`
+}

@@ -136,7 +136,7 @@ describe('role keys across the network', { timeout: 180_000 }, () => {
     const stored = await put(a, BEFORE, before, 'backend_developer')
     expect(stored.status).toBe(201)
     const meta = ((await stored.json()) as any).response.data
-    expect(meta.encryptedFor).toEqual(expect.arrayContaining(['admin', 'backend_developer', 'devops_engineer', 'qa_engineer', 'senior_architect']))
+    expect(meta.encrypted_for).toEqual(expect.arrayContaining(['admin', 'backend_developer', 'devops_engineer', 'qa_engineer', 'senior_architect']))
 
     // B and C never stored it: they read it from the network
     const fromB = await waitFor(async () => { const r = await read(b, BEFORE, 'qa_engineer'); return r.status === 200 ? r : undefined }, 'B to read as qa_engineer')

@@ -9,8 +9,10 @@ import { pino } from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
 import { createDhtLayer, dhtReadiness } from '../src/dht-layer.js'
+import { NodeMetrics } from '../src/metrics.js'
 import type { DhtLayer, DhtReadinessInput } from '../src/dht-layer.js'
 import { componentLogger } from '../src/logger.js'
+import { waitFor } from './helpers.js'
 import { ChorusNode } from '../src/node.js'
 import type { HybridDHT } from '@chorus-dht/hybrid-mock'
 
@@ -137,9 +139,56 @@ describe('DhtLayer.ready() on a real layer', () => {
     expect(layer.activeBackend()).toBe('real')
     expect(r).toMatchObject({ ready: true, reasons: [] })
     // the real node's abuse counters are exported (rate limits, quotas, bans)
-    const names = (await layer.metrics()).map(f => f.name)
+    const text = await new NodeMetrics({ dht: () => layer!.dht, real: () => layer!.realNode(), startedAt: () => 0 }).text()
+    const names = [...text.matchAll(/^# TYPE (\S+) /gm)].map(m => m[1])
     expect(names).toEqual(expect.arrayContaining(['chorus_dht_inbound_puts_rejected_total', 'chorus_dht_quota_hits_total', 'chorus_dht_peer_bans_total', 'chorus_dht_banned_peers']))
   }, 30_000)
+})
+
+describe('role announcements of the DHT layer', () => {
+  const logger = componentLogger(pino({ level: 'silent' }))
+  const layers: DhtLayer[] = []
+  let dir: string
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chorus-dht-announce-'))
+  })
+
+  afterEach(async () => {
+    for (const l of layers.splice(0)) await l.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  async function layerOf (bootstrap: string[], announceInterval: number): Promise<DhtLayer> {
+    const config = await loadConfig({ env: {}, cwd: dir })
+    config.dht.healthCheckInterval = 60_000
+    config.p2p.listen = ['/ip4/127.0.0.1/tcp/0']
+    config.p2p.allowPrivateAddresses = true
+    config.p2p.bootstrap = bootstrap
+    Object.assign(config.p2p, { announceInterval })
+    const privateKey = await generateKeyPair('Ed25519')
+    const l = await createDhtLayer({ config, privateKey, peerId: peerIdFromPrivateKey(privateKey).toString(), datastore: new MemoryDatastore(), journal: new MemoryDatastore(), policy: chorusRecordPolicy(), logger })
+    layers.push(l)
+    return l
+  }
+
+  it('announces the role once joined, so peers find it by role, and again every announceInterval', async () => {
+    const a = await layerOf([], 60_000)
+    await a.start()
+    const b = await layerOf([`${a.multiaddrs()[0]}`], 300)
+    await b.start()
+    const real = b.realNode()!
+    // counts the announcements from now on (the real call goes through)
+    let calls = 0
+    const register = real.registerPeer.bind(real)
+    real.registerPeer = async (...args) => { calls++; await register(...args) }
+    const found = await waitFor(async () => {
+      const peers = await a.realNode()!.findPeersByRole('admin', { signal: AbortSignal.timeout(10_000) })
+      return peers.some(p => p.id === real.peerId) ? peers : undefined
+    }, 'A to find B by its role', 30_000, 200)
+    expect(found.find(p => p.id === real.peerId)).toMatchObject({ role: 'admin', agent: 'chorus-node' })
+    await waitFor(() => calls >= 3, 'B to re-announce periodically', 30_000, 50)
+  }, 60_000)
 })
 
 describe('ChorusNode.ready()', () => {

@@ -60,7 +60,7 @@ describe('a network of node processes', { timeout: 120_000 }, () => {
     expect(put.status).toBe(201)
     const created: any = await put.json()
     expect(created.response.code).toBe('UCXL-201-CREATED')
-    expect(created.response.data).toMatchObject({ address: ADDRESS, version: 1, creatorRole: 'admin', contentType: 'text/plain', signer: a.peerId })
+    expect(created.response.data).toMatchObject({ address: ADDRESS, version: 1, creator_role: 'admin', content_type: 'text/plain', signer: a.peerId })
 
     const got = await waitFor(async () => {
       const r = await runCli(['get', ADDRESS, '--api', c.api, '--token', TOKEN])

@@ -223,7 +223,7 @@ describe('write authority every peer enforces', { timeout: 240_000 }, () => {
     const metrics = await (await fetch(`${b.api}/metrics`)).text()
     expect(metrics).toMatch(/^# TYPE chorus_storage_rejected_records_total counter$/m)
     expect(metrics).toMatch(/^chorus_storage_rejected_records_total\{reason="certificate-missing"\} [1-9]\d*$/m)
-    expect((await getJson(`${b.api}/status`)).body.response.data.storage.rejectedRecords['certificate-wrong-peer']).toBeGreaterThan(0)
+    expect((await getJson(`${b.api}/status`)).body.response.data.storage.rejected_records['certificate-wrong-peer']).toBeGreaterThan(0)
 
     for (const n of [a, b, c]) {
       expect(await history(n, ADDRESS), `history on ${n.peerId}`).toEqual([[1, a.peerId], [2, a.peerId]])
