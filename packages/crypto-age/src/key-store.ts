@@ -3,6 +3,7 @@ import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs
 import { join } from 'node:path'
 import { AccessDeniedError, InvalidParametersError, NotFoundError } from '@chorus-dht/types'
 import type { AbortOptions, Clock, ComponentLogger, Logger } from '@chorus-dht/types'
+import { logWarning } from '@chorus-dht/utils'
 import { defaultLogger } from '@libp2p/logger'
 import { DEFAULT_KEY_STORE_TIMEOUT, DEFAULT_LOG_PREFIX, DEFAULT_SCRYPT_WORK_FACTOR, MAX_SCRYPT_WORK_FACTOR } from './constants.js'
 import { deadline } from './deadline.js'
@@ -371,7 +372,7 @@ class DefaultKeyStore implements KeyStore {
     } else {
       path = join(dir, `${base}.key`)
       if (!this.warned) {
-        this.log.error('no passphrase configured: identity files in %s are stored unencrypted (mode 0600)', this.directory)
+        logWarning(this.log, 'no passphrase configured: identity files in %s are stored unencrypted (mode 0600)', this.directory)
         this.warned = true
       }
       await writeAtomic(path, text, 0o600)

@@ -6,14 +6,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createAgeCrypto, createKeyStore, createRoleRegistry } from '../src/index.js'
 import type { ComponentLogger, Logger } from '@chorus-dht/types'
 
-function recordingLogger (): { logger: ComponentLogger, errors: string[] } {
+function recordingLogger (withWarn = true): { logger: ComponentLogger, errors: string[], warnings: string[], debug: string[] } {
   const errors: string[] = []
-  const log = Object.assign(() => {}, {
+  const warnings: string[] = []
+  const debug: string[] = []
+  const log = Object.assign((fmt: string, ...args: unknown[]) => { debug.push([fmt, ...args].join(' ')) }, {
     error: (fmt: string, ...args: unknown[]) => { errors.push([fmt, ...args].join(' ')) },
+    ...(withWarn ? { warn: (fmt: string, ...args: unknown[]) => { warnings.push([fmt, ...args].join(' ')) } } : {}),
     trace: () => {},
     enabled: true
   }) as Logger
-  return { logger: { forComponent: () => log }, errors }
+  return { logger: { forComponent: () => log }, errors, warnings, debug }
 }
 
 describe('KeyStore', () => {
@@ -22,7 +25,7 @@ describe('KeyStore', () => {
   afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
 
   it('without a passphrase writes 0600 plain identity files and logs a warning', async () => {
-    const { logger, errors } = recordingLogger()
+    const { logger, errors, warnings } = recordingLogger()
     const keys = createKeyStore({ logger }, { directory: dir })
     await keys.init()
     const info = await keys.generateRoleKey('backend_developer')
@@ -31,10 +34,21 @@ describe('KeyStore', () => {
     expect((await stat(info.path)).mode & 0o777).toBe(0o600)
     expect((await stat(join(dir, 'identities'))).mode & 0o777).toBe(0o700)
     expect(await readFile(info.path, 'utf8')).toMatch(/^# created: .*\n# role: backend_developer\n# generation: 1\n# public key: age1\S+\nAGE-SECRET-KEY-1\S+\n$/)
-    expect(errors.join('\n')).toMatch(/no passphrase configured/)
+    expect(warnings.join('\n')).toMatch(/no passphrase configured/)
+    expect(errors).toEqual([])
     expect(keys.getRecipient('backend_developer')).toBe(info.recipient)
     expect(await readFile(join(dir, 'recipients', 'backend_developer.txt'), 'utf8')).toContain(info.recipient)
     expect((await readdir(join(dir, 'identities', 'backend_developer'))).filter(f => f.includes('.tmp-'))).toEqual([])
+  })
+
+  it('logs the no-passphrase warning once, at the default level when the logger has no warn (never at error)', async () => {
+    const { logger, errors, debug } = recordingLogger(false)
+    const keys = createKeyStore({ logger }, { directory: dir })
+    await keys.init()
+    await keys.generateRoleKey('admin')
+    await keys.generateRoleKey('backend_developer')
+    expect(debug.filter(l => /no passphrase configured/.test(l))).toHaveLength(1)
+    expect(errors).toEqual([])
   })
 
   it('refuses to load an identity file that group or others can read', async () => {

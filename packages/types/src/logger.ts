@@ -7,6 +7,13 @@ export interface Logger {
   (formatter: any, ...args: any[]): void
   error(formatter: any, ...args: any[]): void
   trace(formatter: any, ...args: any[]): void
+  /**
+   * A warning: something went wrong but the operation went on. Optional,
+   * since js-libp2p's `Logger` has no levels between `error` and the
+   * default; libraries log warnings with `@chorus-dht/utils`' `logWarning`,
+   * which falls back to the default level, never to `error`.
+   */
+  warn?(formatter: any, ...args: any[]): void
   enabled: boolean
 }
 
