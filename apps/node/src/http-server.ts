@@ -1,6 +1,11 @@
+// Over 400 lines: one class, the life of a request on fastify (auth, body
+// limits before reading, the deadline, the answer, the drain on stop),
+// whose hooks share one per-request state. Its parts without that state
+// live in src/http/: route types (route.ts), header encoding (headers.ts),
+// answers and envelopes (answer.ts), schemas, pagination, snake_case.
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
-import { createServer, validateHeaderName, validateHeaderValue } from 'node:http'
+import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import fastifyCors from '@fastify/cors'
@@ -8,90 +13,15 @@ import fastifySwagger from '@fastify/swagger'
 import { Ajv } from 'ajv'
 import { fastify } from 'fastify'
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify'
-import { HttpError, UCXL_CODES, classifyError, errorEnvelope, successEnvelope } from './envelope.js'
-import type { UcxlCode } from './envelope.js'
+import { HttpError, UCXL_CODES, classifyError, errorEnvelope } from './envelope.js'
 import { AbortError } from '@chorus-dht/types'
 import type { Logger as PinoLogger } from 'pino'
+import { checkAnswer, declaredLength, errorAnswer, toAnswer, validationMessage } from './http/answer.js'
+import type { Answer } from './http/answer.js'
+import type { ApiServerInit, RequestContext, Route } from './http/route.js'
 
-/** What a route handler gets. */
-export interface RequestContext {
-  /** The Node.js request (headers, method). */
-  req: IncomingMessage
-  url: URL
-  /** The route's path parameters, URL-decoded. */
-  params: Record<string, string>
-  /** The query parameters, validated and coerced by the route's `querystring` schema. */
-  query: Record<string, any>
-  requestId: string
-  /** Aborts when the request times out or the client goes away. */
-  signal: AbortSignal
-  /** Reads the whole body, enforcing the size limit (413). */
-  body(): Promise<Uint8Array>
-  /** Reads the body as JSON and validates it against the route's `body` schema (400 otherwise). */
-  json<T = any>(): Promise<T>
-}
-
-/** A JSON envelope answer. */
-export interface EnvelopeResult {
-  ucxl: UcxlCode
-  message: string
-  data?: unknown
-  /** Extra response headers (`ETag`, `Cache-Control`). */
-  headers?: Record<string, string>
-}
-
-/** A non-envelope answer (Prometheus text, raw content, 304). */
-export interface RawResult {
-  raw: {
-    status: number
-    headers: Record<string, string>
-    body: string | Uint8Array
-  }
-}
-
-/** What a route handler returns. */
-export type RouteResult = EnvelopeResult | RawResult
-
-/** The route's schema: fastify's, with OpenAPI's `summary`, `description` and `tags`. */
-export interface RouteSchema extends FastifySchema {
-  summary?: string
-  description?: string
-  tags?: string[]
-  /** Documented, validated by {@link RequestContext.json} when the handler reads the body. */
-  body?: unknown
-  /** Hidden from the OpenAPI document. */
-  hide?: boolean
-  security?: Array<Record<string, string[]>>
-}
-
-/** One route. */
-export interface Route {
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE'
-  /** A fastify path: `/ucxl/:address`. */
-  url: string
-  /** Reachable without the bearer token (the probes, the OpenAPI document). */
-  public?: boolean
-  schema?: RouteSchema
-  handler(ctx: RequestContext): Promise<RouteResult>
-}
-
-/** Init of {@link ApiServer}. */
-export interface ApiServerInit {
-  routes: Route[]
-  logger: PinoLogger
-  /** Bearer token; when set, every non-public route requires it. */
-  token?: string
-  /** @default 1 MiB */
-  maxBodyBytes: number
-  /** @default 30 s */
-  requestTimeout: number
-  /** Origins allowed by CORS (`api.cors`). @default none: no CORS headers */
-  cors?: string[]
-  /** `info` of the OpenAPI document. */
-  openapi?: { title?: string, version?: string, description?: string }
-  /** Called with every answer: status, route pattern (`/ucxl/:address`, `unmatched`), method and duration in seconds (metrics). */
-  onResponse?(status: number, route: string, method: string, seconds: number): void
-}
+export type { ApiServerInit, EnvelopeResult, RawResult, RequestContext, Route, RouteResult, RouteSchema } from './http/route.js'
+export { contentTypeHeader, encodeHeaderValue, ifNoneMatch } from './http/headers.js'
 
 /**
  * Bytes of an unread or refused body read and discarded after the answer is
@@ -131,48 +61,6 @@ async function drain (req: IncomingMessage, cap: number, timeout: number): Promi
   })
 }
 
-/** Visible ASCII but `%`: the bytes {@link encodeHeaderValue} keeps as they are. */
-const HEADER_SAFE = /^[\x21-\x24\x26-\x7e]*$/
-
-/**
- * Makes a header value of any string: every UTF-8 byte outside visible
- * ASCII (controls, CR, LF, NUL, space, non-ASCII) and `%` itself becomes
- * `%XX`, so `decodeURIComponent(value)` gives the string back. A value of
- * visible ASCII without `%` is unchanged.
- */
-export function encodeHeaderValue (value: string): string {
-  if (HEADER_SAFE.test(value)) return value
-  let out = ''
-  for (const byte of Buffer.from(value, 'utf8')) {
-    out += byte >= 0x21 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
-  }
-  return out
-}
-
-const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|"[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*"))*$`)
-
-/**
- * The `Content-Type` to serve for a stored content type: the value when it
- * is a well-formed media type (RFC 9110 `type/subtype; param=value`, ASCII
- * only), else `application/octet-stream` (the stored value then goes out
- * percent-encoded in `X-UCXL-Content-Type` only).
- */
-export function contentTypeHeader (contentType: string): string {
-  return contentType.length <= 256 && MEDIA_TYPE.test(contentType) ? contentType : 'application/octet-stream'
-}
-
-/**
- * Whether an `If-None-Match` header matches `etag` (weak comparison, RFC
- * 9110 §13.1.2: `W/"3"` matches `"3"`; `*` matches anything).
- */
-export function ifNoneMatch (header: string | undefined, etag: string): boolean {
-  if (header == null || header === '') return false
-  if (header.trim() === '*') return true
-  const bare = (t: string): string => t.trim().replace(/^W\//, '')
-  return header.split(',').some(t => bare(t) === bare(etag))
-}
-
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
 
 function digest (s: string): Buffer {
@@ -202,13 +90,6 @@ declare module 'fastify' {
     /** A filler route answering 405. */
     methodNotAllowed?: boolean
   }
-}
-
-/** A response ready to write. */
-interface Answer {
-  status: number
-  headers: Record<string, string>
-  body: Buffer
 }
 
 /**
@@ -642,41 +523,6 @@ function unavailable (req: IncomingMessage, res: ServerResponse): void {
   req.resume()
 }
 
-/** The declared `Content-Length`, when there is one. */
-function declaredLength (req: IncomingMessage): number | undefined {
-  const header = req.headers['content-length']
-  if (header == null || !/^\d+$/.test(header)) return undefined
-  return Number(header)
-}
-
-/** A readable message of a fastify validation error: names an unknown or malformed query parameter. */
-function validationMessage (err: any): string {
-  const v = err.validation[0]
-  const where = err.validationContext === 'querystring' ? 'query parameter' : err.validationContext === 'params' ? 'path parameter' : String(err.validationContext ?? 'request')
-  if (v?.keyword === 'additionalProperties') return `unknown ${where} ${v.params.additionalProperty}`
-  const name = typeof v?.instancePath === 'string' && v.instancePath !== '' ? v.instancePath.slice(1) : (v?.params?.missingProperty ?? '')
-  return `${where} ${name} ${v?.message ?? 'is invalid'}`.replace(/\s+/g, ' ').trim()
-}
-
-/** Throws when `answer` cannot be written (bad status, header name or value). */
-function checkAnswer (answer: Answer): void {
-  if (!Number.isInteger(answer.status) || answer.status < 100 || answer.status > 599) throw new RangeError(`invalid status code ${answer.status}`)
-  for (const [k, v] of Object.entries(answer.headers)) {
-    validateHeaderName(k)
-    validateHeaderValue(k, v)
-  }
-}
-
-/** Makes the answer of what a handler returned. */
-function toAnswer (result: RouteResult, requestId: string): Answer {
-  if (result != null && typeof result === 'object' && 'raw' in result) {
-    const raw = result.raw
-    return { status: raw.status, headers: { ...raw.headers }, body: typeof raw.body === 'string' ? Buffer.from(raw.body, 'utf8') : Buffer.from(raw.body.buffer, raw.body.byteOffset, raw.body.byteLength) }
-  }
-  if (result == null || typeof result !== 'object' || result.ucxl == null) throw new TypeError('route handler returned no result')
-  return jsonAnswer(result.ucxl.status, successEnvelope(result.ucxl, result.message, result.data, requestId), result.headers)
-}
-
 /** Rejects with the signal's reason once it aborts (never resolves). */
 async function rejectOnAbort (signal: AbortSignal): Promise<never> {
   return await new Promise<never>((_resolve, reject) => {
@@ -686,12 +532,4 @@ async function rejectOnAbort (signal: AbortSignal): Promise<never> {
     }
     signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
   })
-}
-
-function jsonAnswer (status: number, envelope: unknown, headers: Record<string, string> = {}): Answer {
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: Buffer.from(JSON.stringify(envelope), 'utf8') }
-}
-
-function errorAnswer (ucxl: UcxlCode, message: string, path: string, requestId: string, details?: Record<string, unknown>): Answer {
-  return jsonAnswer(ucxl.status, errorEnvelope(ucxl, message, path, requestId, details), ucxl.status === 401 ? { 'www-authenticate': 'Bearer' } : {})
 }

@@ -1,3 +1,10 @@
+// Over 400 lines: this is the node's composition root. `startParts` wires
+// every library in dependency order (datastore, keys, DHT, authority,
+// storage, replication, HTTP), each step registering its own stop stage;
+// splitting that sequence over files would hide the one order that matters.
+// The parts with logic of their own live beside it: the API operations
+// (operations.ts), replication tracking (tracking.ts), the DHT layer
+// (dht-layer.ts), the authority sync (authority-sync.ts).
 import { authorityRecordPolicy, createWriteAuthority, routeByPrefix } from '@chorus-dht/authority'
 import { createAgeCrypto, createKeyStore, createRoleRegistry, loadRolesFile } from '@chorus-dht/crypto-age'
 import { chorusRecordPolicy, createEncryptedStorage, fileAuditSink, signerFromPrivateKey } from '@chorus-dht/encrypted-storage'
@@ -6,7 +13,8 @@ import { NamespaceDatastore } from 'datastore-core'
 import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import { apiRoutes } from './api.js'
-import type { ApiOperations, BackendState, KeyReplication } from './api.js'
+import { nodeOperations } from './operations.js'
+import { ReplicationTracker } from './tracking.js'
 import { AuthoritySync } from './authority-sync.js'
 import { guardContentPolicy } from './content-policy.js'
 import { loadOrCreateNodeIdentity } from './node-identity.js'
@@ -24,13 +32,10 @@ import { ApiServer } from './http-server.js'
 import type { Route } from './http-server.js'
 import { componentLogger } from './logger.js'
 import { NodeMetrics } from './metrics.js'
-import { headKey, versionKey } from '@chorus-dht/ucxl'
-import { BackendUnavailableError, NotFoundError } from '@chorus-dht/types'
 import type { ChainedAuditSink, EncryptedStorage } from '@chorus-dht/encrypted-storage'
 import type { KeyStore } from '@chorus-dht/crypto-age'
 import type { ReplicationManager } from '@chorus-dht/replication'
-import type { ChorusDHT } from '@chorus-dht/dht-core'
-import type { ComponentLogger, ReplicationStatus, RoleDefinition, RoleRegistry, ServiceStatus } from '@chorus-dht/types'
+import type { ComponentLogger, RoleDefinition, RoleRegistry, ServiceStatus } from '@chorus-dht/types'
 import type { Logger as PinoLogger } from 'pino'
 
 /** What `start()` reports. */
@@ -101,9 +106,8 @@ export class ChorusNode {
   /** Content records this node's validator refused, by reason (`onReject`). */
   private readonly rejectedRecords = new Map<string, number>()
   private wroteRuntimeInfo = false
-  /** Keys waiting to be tracked by replication, with their size. */
-  private readonly trackQueued = new Map<string, number>()
-  private trackWorkers = 0
+  /** Hands the records this node wrote to replication. */
+  private tracker?: ReplicationTracker
 
   constructor (config: NodeConfig, logger: PinoLogger) {
     this.config = config
@@ -296,7 +300,7 @@ export class ChorusNode {
     // every acknowledged version (a store, a pending store finished after a
     // restart, a re-publication) is tracked by replication with its head
     storage.addEventListener('published', evt => {
-      for (const r of evt.detail.records) this.track(r.key, r.size)
+      for (const r of evt.detail.records) this.tracker?.track(r.key, r.size)
     })
     stages.push(['storage', async () => { await storage.stop() }])
     await storage.start()
@@ -317,7 +321,13 @@ export class ChorusNode {
       this.replication = replication
       stages.push(['replication', async () => { await replication.stop() }])
       await replication.start()
-      void this.trackExistingContent()
+      this.tracker = new ReplicationTracker({
+        replication,
+        log: this.log,
+        running: () => this.state === 'started' || this.state === 'starting',
+        concurrency: TRACK_CONCURRENCY
+      })
+      void this.tracker.trackAll(storage.ownRecords())
     }
 
     const server = new ApiServer({
@@ -346,13 +356,19 @@ export class ChorusNode {
           : undefined,
         metrics: async () => ({ contentType: this.nodeMetrics.contentType, text: await this.metrics() }),
         time: operation => this.nodeMetrics.timeStorage(operation),
-        operations: this.operations()
+        operations: nodeOperations({
+          dht: () => this.dht,
+          storage: () => this.storage,
+          replication: () => this.replication,
+          tracker: () => this.tracker,
+          settings: { useRealDHT: config.dht.useRealDHT, fallbackOnError: config.dht.fallbackOnError }
+        })
       }),
       logger: this.log,
       token: config.api.token,
       maxBodyBytes: config.api.maxBodyBytes,
       requestTimeout: config.api.requestTimeout,
-      cors: apiSetting<string[]>(config, 'cors'),
+      cors: config.api.cors,
       openapi: { title: 'chorus-dht node API', version: NODE_API_VERSION },
       onResponse: (status, route, method, seconds) => { this.nodeMetrics.observeHttp(status, route, method, seconds) }
     })
@@ -360,7 +376,7 @@ export class ChorusNode {
     stages.push(['http', async () => { await server.stop(httpGrace) }])
     const bound = await server.start(config.api.host, config.api.port)
     this.apiUrl = httpUrl(bound)
-    const metricsListen = apiSetting<string>(config, 'metricsListen')
+    const metricsListen = config.api.metricsListen
     if (metricsListen != null && metricsListen !== '') {
       // Prometheus exporters' way: /metrics without the token, on its own address
       const { host: mHost, port: mPort } = parseListen(metricsListen)
@@ -384,44 +400,6 @@ export class ChorusNode {
       api: this.apiUrl,
       startedAt: new Date(this.startedAt).toISOString()
     })
-  }
-
-  /**
-   * Registers a record this node wrote with the replication manager.
-   * Tracking announces the key and measures its replicas over the network,
-   * so it runs from a queue, a few keys at a time, behind the requests.
-   */
-  private track (key: string, size: number): void {
-    if (this.replication == null) return
-    if (!this.trackQueued.has(key)) this.trackQueued.set(key, size)
-    while (this.trackWorkers < TRACK_CONCURRENCY && this.trackQueued.size > 0) {
-      this.trackWorkers++
-      void this.drainTracking().finally(() => { this.trackWorkers-- })
-    }
-  }
-
-  private async drainTracking (): Promise<void> {
-    while (this.state === 'started' || this.state === 'starting') {
-      const next = this.trackQueued.entries().next()
-      if (next.done === true) return
-      const [key, size] = next.value
-      this.trackQueued.delete(key)
-      try {
-        await this.replication?.addContent(key, size, 1)
-      } catch (err: any) {
-        // bookkeeping must not fail the store that already succeeded
-        if (this.state === 'started') this.log.warn({ err: err.message, key }, 'replication tracking failed')
-      }
-    }
-  }
-
-  /** After a restart, tracks every version this node acknowledged (the storage's ledger) again. */
-  private async trackExistingContent (): Promise<void> {
-    try {
-      for await (const r of this.storage!.ownRecords()) this.track(r.key, r.size)
-    } catch (err: any) {
-      this.log.warn({ err: err.message }, 'could not re-track stored content')
-    }
   }
 
   /**
@@ -461,7 +439,7 @@ export class ChorusNode {
   async stop (): Promise<void> {
     if (this.state !== 'started') return
     this.state = 'stopping'
-    this.trackQueued.clear()
+    this.tracker?.clear()
     // each part registered its stop when it started, after what it depends
     // on: stopping in the reverse order stops every user before what it uses
     const stages = [...this.stages].reverse()
@@ -587,127 +565,10 @@ export class ChorusNode {
       handler: async () => ({ raw: { status: 200, headers: { 'content-type': this.nodeMetrics.contentType }, body: await this.metrics() } })
     }
   }
-
-  /** The running replication manager, or a 503. */
-  private replicationOrFail (): ReplicationManager {
-    if (this.replication == null) throw new BackendUnavailableError('replication is off on this node (replication.enabled)')
-    return this.replication
-  }
-
-  /** dht-core's running node, or a 503. */
-  private realOrFail (): ChorusDHT {
-    const real = this.dht?.realNode()
-    if (real == null) throw new BackendUnavailableError('the real DHT is not running on this node (dht.useRealDHT, or it failed to start)')
-    return real
-  }
-
-  /** The DHT keys of an address: its head and each version the history knows. */
-  private async keysOf (address: string, signal: AbortSignal): Promise<Array<Pick<KeyReplication, 'key' | 'kind' | 'version'>>> {
-    const versions = await this.storage!.history(address, { signal }).catch((err: any) => {
-      if (err?.name === 'NotFoundError') return []
-      throw err
-    })
-    return [
-      { key: headKey(address), kind: 'head' as const, version: null },
-      ...versions.map(v => ({ key: versionKey(address, v.version), kind: 'version' as const, version: v.version }))
-    ]
-  }
-
-  /** The replication status and providers of one key. */
-  private async keyReplication (k: Pick<KeyReplication, 'key' | 'kind' | 'version'>, providers: number, signal: AbortSignal, status?: ReplicationStatus, error?: string): Promise<KeyReplication> {
-    const replication = this.replicationOrFail()
-    let s: ReplicationStatus | null = status ?? null
-    if (s == null) {
-      try {
-        s = replication.getReplicationStatus(k.key)
-      } catch (err: any) {
-        if (err?.name !== 'NotFoundError') throw err
-      }
-    }
-    const found = providers > 0 ? await replication.findProviders(k.key, providers, { signal }) : []
-    return { ...k, tracked: s != null, status: s, providers: found, ...(error != null ? { error } : {}) }
-  }
-
-  private backendState (): BackendState {
-    const dht = this.dht
-    if (dht == null) throw new BackendUnavailableError('the DHT is not running')
-    return {
-      active_backend: dht.dht.activeBackend,
-      use_real_dht: this.config.dht.useRealDHT,
-      fallback_on_error: this.config.dht.fallbackOnError,
-      pending_writes: dht.dht.pendingWrites,
-      backends: dht.dht.getBackendHealth() as unknown as BackendState['backends']
-    }
-  }
-
-  /** The library operations the HTTP API offers (roles, discovery, replication, backend, forget). */
-  private operations (): ApiOperations {
-    return {
-      findPeersByRole: async (role, options) => await this.realOrFail().findPeersByRole(role, options),
-      announce: async (input, options) => {
-        const real = this.realOrFail()
-        if (input.role != null) await real.announceRole(input.role, options)
-        for (const cap of input.capabilities ?? []) await real.announceCapability(cap, options)
-        // the periodic re-announcement (registerPeer) carries what was announced
-        return real.getAgentInfo()
-      },
-      discoveredPeers: () => this.realOrFail().getDiscoveredPeers(),
-      replication: async (address, options) => {
-        this.replicationOrFail()
-        const keys = await this.keysOf(address, options.signal)
-        const out = await Promise.all(keys.map(async k => await this.keyReplication(k, options.providers, options.signal)))
-        if (!out.some(k => k.tracked) && out.length === 1) throw new NotFoundError(`this node stores nothing at ${address}`)
-        return out
-      },
-      repair: async (address, action, options) => {
-        const replication = this.replicationOrFail()
-        const keys = await this.keysOf(address, options.signal)
-        const tracked = new Set(replication.listContent().map(s => s.key))
-        const mine = keys.filter(k => tracked.has(k.key))
-        if (mine.length === 0) throw new NotFoundError(`replication tracks no key of ${address} on this node`)
-        return await Promise.all(mine.map(async k => {
-          try {
-            const status = action === 'check'
-              ? await replication.checkReplication(k.key, options)
-              : await replication.repairContent(k.key, options)
-            return await this.keyReplication(k, 0, options.signal, status)
-          } catch (err: any) {
-            if (options.signal.aborted) throw err
-            return await this.keyReplication(k, 0, options.signal, undefined, `${err.name}: ${err.message}`)
-          }
-        }))
-      },
-      backend: () => this.backendState(),
-      switchBackend: async (kind, options) => {
-        await this.dht!.dht.switchBackend(kind, options)
-        return this.backendState()
-      },
-      forget: async (address, options) => {
-        const keys = await this.keysOf(address, options.signal)
-        const forgotten = await this.storage!.forget(address, options)
-        let untrackedKeys = 0
-        for (const k of keys) {
-          this.trackQueued.delete(k.key)
-          try {
-            this.replication?.removeContent(k.key)
-            if (this.replication != null) untrackedKeys++
-          } catch (err: any) {
-            if (err?.name !== 'NotFoundError') throw err
-          }
-        }
-        return { forgotten, untrackedKeys }
-      }
-    }
-  }
 }
 
 /** The version of the API the OpenAPI document names. */
 const NODE_API_VERSION = '1.0.0'
-
-/** An optional `api.*` setting of the resolved config (absent in configs that do not define it). */
-function apiSetting<T> (config: NodeConfig, key: 'cors' | 'metricsListen'): T | undefined {
-  return (config.api as Record<string, unknown>)[key] as T | undefined
-}
 
 /** `host:port` (`[::1]:9464` for IPv6) of a listen setting. */
 function parseListen (value: string): { host: string, port: number } {
