@@ -1,4 +1,5 @@
-import { resolveVersion, versionKey } from '@chorus-dht/ucxl'
+import { resolveVersion } from '@chorus-dht/ucxl'
+import { versionKeyOf } from './keys.js'
 import { NotFoundError } from './errors.js'
 import { throwIfAborted } from './deadline.js'
 import type { DecodedRecord } from './record.js'
@@ -31,13 +32,13 @@ export class Reader {
     const { fetcher } = this.components
     const segment = parsed.temporal_segment
     if (segment.type === 'specific') {
-      return fetcher.fetch(versionKey(logical, segment.count!), logical, 1, signal)
+      return fetcher.fetch(versionKeyOf(logical, segment.count!), logical, 1, signal)
     }
     const head = await fetcher.fetchHead(logical, signal)
     if (head == null) throw new NotFoundError(`no content at ${logical}`)
     const version = resolveVersion(segment, { first: 1, latest: head.metadata.version })
     if (version === head.metadata.version) return head
-    return fetcher.fetch(versionKey(logical, version), logical, 1, signal)
+    return fetcher.fetch(versionKeyOf(logical, version), logical, 1, signal)
   }
 
   /** Metadata of the newest `historyLimit` versions, oldest first; versions no peer can serve are left out. */
@@ -56,7 +57,7 @@ export class Reader {
       while (next < latest) {
         const v = next++
         try {
-          found[v - first] = (await fetcher.fetch(versionKey(logical, v), logical, 1, signal)).metadata
+          found[v - first] = (await fetcher.fetch(versionKeyOf(logical, v), logical, 1, signal)).metadata
         } catch (err) {
           if (signal.aborted) throw err
           log('version %d of %s unavailable - %e', v, logical, err)

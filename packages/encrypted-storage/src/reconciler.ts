@@ -1,4 +1,4 @@
-import { headKey, versionKey } from '@chorus-dht/ucxl'
+import { headKeyOf, versionKeyOf } from './keys.js'
 import { throwIfAborted } from './deadline.js'
 import { isSameWrite } from './publisher.js'
 import type { Publisher } from './publisher.js'
@@ -67,7 +67,7 @@ export class Reconciler {
         continue
       }
       const { metadata } = entry
-      const winner = await fetcher.repairKey(versionKey(metadata.address, metadata.version), metadata.address, signal)
+      const winner = await fetcher.repairKey(versionKeyOf(metadata.address, metadata.version), metadata.address, signal)
       addresses.add(metadata.address)
       if (winner != null && isSameWrite(winner.metadata, metadata)) continue
       this.components.invalidate(metadata.address)
@@ -88,7 +88,7 @@ export class Reconciler {
     // a head put that landed late may have replaced a newer head on some peers
     for (const address of addresses) {
       throwIfAborted(signal, this.init.timeout)
-      await fetcher.repairKey(headKey(address), address, signal)
+      await fetcher.repairKey(headKeyOf(address), address, signal)
     }
     return reports
   }

@@ -1,6 +1,6 @@
-import { headKey } from '@chorus-dht/ucxl'
 import { equals as bytesEqual } from 'uint8arrays/equals'
 import { NotFoundError } from './errors.js'
+import { headKeyOf } from './keys.js'
 import { compareRecords, verifyRecord } from './record.js'
 import type { DecodedRecord, RecordValidatorInit } from './record.js'
 import type { DHT, Logger } from '@chorus-dht/types'
@@ -47,9 +47,26 @@ export class RecordFetcher {
     }
   }
 
+  /**
+   * This node's own valid copy of `key` (no network round), undefined when
+   * it holds none; a copy that does not verify counts as none.
+   */
+  async local (key: string, signal: AbortSignal): Promise<FetchedRecord | undefined> {
+    const { dht, log } = this.components
+    try {
+      const value = await dht.getValueFromPeer(dht.peerId, key, { signal })
+      if (value == null) return undefined
+      return { ...await verifyRecord(key, value, this.init.validation), value }
+    } catch (err) {
+      signal.throwIfAborted()
+      log('no usable local copy of %s - %e', key, err)
+      return undefined
+    }
+  }
+
   /** The head of an address, undefined when there is none. */
   async fetchHead (logical: string, signal: AbortSignal): Promise<FetchedRecord | undefined> {
-    return this.winnerOf(headKey(logical), logical, signal)
+    return this.winnerOf(headKeyOf(logical), logical, signal)
   }
 
   /** The network's record for `key` (quorum `headQuorum`), undefined when none. */

@@ -1,4 +1,5 @@
-import { headKey, InvalidUcxlAddressError } from '@chorus-dht/ucxl'
+import { InvalidUcxlAddressError } from '@chorus-dht/ucxl'
+import { headKeyOf } from './keys.js'
 import { AccessDeniedError, InvalidParametersError, MissingRecipientError, RecordTooLargeError } from './errors.js'
 import { envelopeOverhead } from './record.js'
 import type { CryptoProvider, RoleRegistry, UCXLAddress, UCXLMetadata } from '@chorus-dht/types'
@@ -54,7 +55,7 @@ export function readersFor (components: { roles: RoleRegistry, crypto: CryptoPro
 
 /** Refuses content that cannot fit a record of `maxRecordSize` once enveloped and encrypted for `recipients` roles. */
 export function checkContentSize (maxRecordSize: number, base: UCXLMetadata, recipients: number, certificate?: Uint8Array): void {
-  const limit = maxRecordSize - envelopeOverhead('version', headKey(base.address), base, 64, certificate) - ageOverhead(base.size, recipients)
+  const limit = maxRecordSize - envelopeOverhead('version', headKeyOf(base.address), base, 64, certificate) - ageOverhead(base.size, recipients)
   if (base.size > limit) {
     throw new RecordTooLargeError(`content of ${base.size} bytes exceeds the limit of ${Math.max(0, limit)} bytes for this address and role (maxRecordSize ${maxRecordSize} minus envelope and encryption overhead)`, { size: base.size, limit: Math.max(0, limit) })
   }

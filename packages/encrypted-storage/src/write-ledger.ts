@@ -53,6 +53,9 @@ export class WriteLedger {
   private readonly writes: string
   private readonly versions: string
   private seq = 0
+  /** The highest own version per address, once read from the datastore. */
+  private latest?: Map<string, number>
+  private loadingLatest?: Promise<Map<string, number>>
 
   constructor (datastore: Datastore, prefix: string) {
     const root = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix
@@ -100,6 +103,8 @@ export class WriteLedger {
   async logVersion (metadata: UCXLMetadata, options?: AbortOptions): Promise<void> {
     const key = new Key(`${this.versions}/${b64url(metadata.address)}/${String(metadata.version).padStart(16, '0')}`)
     await this.datastore.put(key, encoder.encode(JSON.stringify({ address: metadata.address, version: metadata.version, size: metadata.size })), options)
+    const latest = await this.loadLatest(options)
+    latest.set(metadata.address, Math.max(latest.get(metadata.address) ?? 0, metadata.version))
   }
 
   /** Every version this node acknowledged. */
@@ -115,13 +120,29 @@ export class WriteLedger {
 
   /** The highest version of `address` this node acknowledged, 0 when none. */
   async latestOwnVersion (address: string, options?: AbortOptions): Promise<number> {
-    let latest = 0
-    for await (const { value } of this.datastore.query({ prefix: `${this.versions}/${b64url(address)}/` }, options)) {
-      try {
-        latest = Math.max(latest, (JSON.parse(decoder.decode(value)) as OwnVersion).version)
-      } catch {}
+    return (await this.loadLatest(options)).get(address) ?? 0
+  }
+
+  /**
+   * The highest own version of every address, read from the datastore once
+   * (one query, not one per store: a datastore query can cost a scan) and
+   * then kept in memory; this process is the only writer of its ledger.
+   */
+  private async loadLatest (options?: AbortOptions): Promise<Map<string, number>> {
+    if (this.latest != null) return this.latest
+    this.loadingLatest ??= (async () => {
+      const latest = new Map<string, number>()
+      for await (const v of this.ownVersions(options)) {
+        if (typeof v?.address === 'string' && Number.isSafeInteger(v.version)) latest.set(v.address, Math.max(latest.get(v.address) ?? 0, v.version))
+      }
+      this.latest = latest
+      return latest
+    })()
+    try {
+      return await this.loadingLatest
+    } finally {
+      this.loadingLatest = undefined
     }
-    return latest
   }
 }
 
