@@ -1,11 +1,11 @@
-import { headKey, versionKey } from '@chorus-dht/ucxl'
+import { headKeyOf, versionKeyOf } from './keys.js'
 import { AccessDeniedError, BackendUnavailableError, RecordConflictError, RecordTooLargeError, VersionConflictError } from './errors.js'
 import { pause, throwIfAborted } from './deadline.js'
 import { encodeRecord, recordSigningBytes } from './record.js'
 import type { ContentIndex } from './content-index.js'
 import type { RecordKind } from './record.js'
 import type { FetchedRecord, RecordFetcher } from './record-fetcher.js'
-import type { WriteLedger } from './write-ledger.js'
+import type { KeyedLock, WriteLedger } from './write-ledger.js'
 import type { Clock, DHT, Logger, PutResult, RecordSigner, UCXLMetadata, WriteAuthority } from '@chorus-dht/types'
 
 export interface PublisherComponents {
@@ -15,6 +15,10 @@ export interface PublisherComponents {
   fetcher: RecordFetcher
   ledger: WriteLedger
   index: ContentIndex
+  /** One claim at a time per address on this node. */
+  lock: KeyedLock
+  /** Ledger ids of stores running in this process (not to be resumed as leftovers). */
+  inFlight: Set<string>
   clock: Clock
   log: Logger
 }
@@ -49,17 +53,42 @@ export class Publisher {
   }
 
   /**
-   * Puts the version record `*~N` (locally first: a node that holds another
-   * writer's `*~N` refuses it at once), needs every answering closest peer
-   * to accept it (a refusal means a peer keeps another record for the key:
-   * the claim is checked, and if another record won, this node withdraws
-   * its own local copy and claims the next number), optionally reads it
-   * back, then moves the head. The ack is written to the ledger (`id`)
-   * before this resolves.
+   * A new store: durable before anything goes out (a process killed from
+   * here on leaves a pending write that the next start() finishes), then
+   * the claim under the address's lock. A claim that fails removes its
+   * ledger entry: the caller is told, nothing is left to finish.
+   */
+  async store (logical: string, base: UCXLMetadata, ciphertext: Uint8Array, signal: AbortSignal): Promise<UCXLMetadata> {
+    const { ledger, lock, inFlight, clock, log } = this.components
+    const id = ledger.newId(clock.now())
+    inFlight.add(id)
+    try {
+      await ledger.put({ id, state: 'pending', metadata: base, ciphertext, at: clock.now() }, { signal })
+      return await lock.run(logical, async () => this.publish(id, logical, base, ciphertext, signal), signal)
+        .catch(async (err) => {
+          await ledger.delete(id).catch(e => { log.error('could not drop failed write %s - %e', id, e) })
+          throw err
+        })
+    } finally {
+      inFlight.delete(id)
+    }
+  }
+
+  /**
+   * Claims a version number and moves the head, in as few DHT rounds as
+   * the guarantees allow (see the README, *Store rounds*): the number comes
+   * from what this node knows (no network read); then the version record `*~N` is put (a node that holds another
+   * writer's `*~N` refuses it), needing every answering closest peer to
+   * accept it (a refusal means a peer keeps another record for the key: the
+   * claim is checked, and if another record won, this node withdraws its
+   * own local copy, reads the network's head and claims the next number),
+   * optionally read back, then the head is put. The ack is written to the
+   * ledger (`id`) before this resolves.
    */
   async publish (id: string, logical: string, base: UCXLMetadata, ciphertext: Uint8Array, signal: AbortSignal, firstVersion?: number): Promise<UCXLMetadata> {
     const { dht, fetcher, ledger, index, clock, log } = this.components
-    let version = firstVersion ?? await this.nextVersion(logical, signal)
+    const hKey = headKeyOf(logical)
+    let version = firstVersion ?? await this.nextVersion(logical, hKey, signal)
     for (let attempt = 0; attempt <= this.init.maxRepublishAttempts; attempt++) {
       throwIfAborted(signal, this.init.timeout)
       if (attempt > 0) {
@@ -67,13 +96,14 @@ export class Publisher {
         await pause(Math.floor(Math.random() * 20 * attempt) + 5, signal)
       }
       const metadata: UCXLMetadata = { ...base, version, timestamp: clock.now(), dhtPeers: [] }
-      const vKey = versionKey(logical, version)
+      const vKey = versionKeyOf(logical, version)
       const versionRecord = await this.sign('version', vKey, metadata, ciphertext)
       let lost: FetchedRecord | undefined
       let put: PutResult | undefined
       try {
         put = await dht.putValue(vKey, versionRecord, { signal })
       } catch (err: any) {
+        // refused locally, before anything was sent: this node holds another record for the key
         if (err.name !== RecordConflictError.name) throw err
         lost = await fetcher.winnerOf(vKey, logical, signal)
         log('version %d of %s is held locally by another record (%s)', version, logical, lost?.metadata.signer ?? 'unknown')
@@ -104,13 +134,13 @@ export class Publisher {
             log('could not repair %s - %e', vKey, err)
           })
         }
+        // the local knowledge was behind: ask the network how far the address went
         const head = await fetcher.fetchHead(logical, signal).catch(() => undefined)
         const next = Math.max(version, head?.metadata.version ?? 0) + 1
         log('version %d of %s went to %s; claiming version %d', version, logical, lost?.metadata.signer ?? 'another writer', next)
         version = next
         continue
       }
-      const hKey = headKey(logical)
       const headRecord = await this.sign('head', hKey, metadata, ciphertext)
       // only now, with the version record in place, may the head name it
       try {
@@ -129,20 +159,16 @@ export class Publisher {
     throw new VersionConflictError(`could not claim a version of ${logical} after ${this.init.maxRepublishAttempts + 1} attempts`, { version })
   }
 
-  /** One more than the highest of: the head on the network, the local index, this node's own acknowledged versions. */
-  private async nextVersion (logical: string, signal: AbortSignal): Promise<number> {
-    const { fetcher, index, ledger, log } = this.components
-    let head: FetchedRecord | undefined
-    try {
-      head = await fetcher.fetchHead(logical, signal)
-    } catch (err: any) {
-      // The network cannot say which version is newest (e.g. a hybrid DHT
-      // running on its fallback). Accepting the write still beats refusing
-      // it: number it from what this node knows, and let reconcile()
-      // re-publish it as a later version if another writer claimed the number.
-      if (err.name !== BackendUnavailableError.name) throw err
-      log('head of %s unavailable (%e); numbering the new version from the local index', logical, err)
-    }
+  /**
+   * One more than the highest this node knows of, without a network round:
+   * its own copy of the head, the local index, its own acknowledged
+   * versions. When that is behind the network, the claim finds out (the
+   * version key is held by another record) and the next claim is numbered
+   * from the network's head.
+   */
+  private async nextVersion (logical: string, hKey: string, signal: AbortSignal): Promise<number> {
+    const { fetcher, index, ledger } = this.components
+    const head = await fetcher.local(hKey, signal)
     const indexed = await index.get(logical, { signal })
     const own = await ledger.latestOwnVersion(logical, { signal })
     return Math.max(head?.metadata.version ?? 0, indexed?.version ?? 0, own) + 1
