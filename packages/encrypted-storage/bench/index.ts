@@ -7,7 +7,7 @@
  * versioning shows as a ratio.
  *
  *   pnpm --filter @chorus-dht/encrypted-storage bench
- *   BENCH_NODES=50 BENCH_OPS=30 BENCH_MOCK_OPS=300 BENCH_MIN_RT=10 (defaults)
+ *   BENCH_NODES=50 BENCH_OPS=30 BENCH_MOCK_OPS=300 BENCH_MIN_RT=10 (defaults; BENCH_NODES=0: MockDHT only)
  */
 import { BUILTIN_ROLES, createAgeCrypto, createRoleRegistry } from '@chorus-dht/crypto-age'
 import { createTestNetwork } from '@chorus-dht/dht-core/testing'
@@ -45,8 +45,14 @@ async function makeCrypto (): Promise<CryptoProvider> {
   return createAgeCrypto({ roles, keys: { recipients, identities: { backend_developer: identities.backend_developer } } })
 }
 
-/** Runs `a` and `b` alternately (so load changes hit both alike); returns ops/s of each and their failures. */
-async function pairwise (n: number, a: (i: number) => Promise<unknown>, b: (i: number) => Promise<unknown>): Promise<[number, number, number, number]> {
+/** CPU time of this process (every in-process node), ms. */
+function cpuMs (): number {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1000
+}
+
+/** Runs `a` and `b` alternately (so load changes hit both alike); returns ops/s of each, their failures, and CPU ms per op of each. */
+async function pairwise (n: number, a: (i: number) => Promise<unknown>, b: (i: number) => Promise<unknown>): Promise<[number, number, number, number, number, number]> {
   // warm up; a failure here shows again in the measured ops
   await a(-1).catch(() => {})
   await b(-1).catch(() => {})
@@ -54,15 +60,21 @@ async function pairwise (n: number, a: (i: number) => Promise<unknown>, b: (i: n
   let tb = 0
   let fa = 0
   let fb = 0
+  let ca = 0
+  let cb = 0
   for (let i = 0; i < n; i++) {
     let start = performance.now()
+    let cpu = cpuMs()
     await a(i).catch(err => { fa++; console.log(`  storage op ${i} failed: ${err.name}: ${err.message}`) })
     ta += performance.now() - start
+    ca += cpuMs() - cpu
     start = performance.now()
+    cpu = cpuMs()
     await b(i).catch(err => { fb++; console.log(`  raw op ${i} failed: ${err.name}: ${err.message}`) })
     tb += performance.now() - start
+    cb += cpuMs() - cpu
   }
-  return [n / (ta / 1000), n / (tb / 1000), fa, fb]
+  return [n / (ta / 1000), n / (tb / 1000), fa, fb, ca / n, cb / n]
 }
 
 /** A DHT that counts the calls and the time the storage layer spends in it. */
@@ -84,16 +96,19 @@ function timed (dht: DHT): TimedDHT {
   return t
 }
 
-interface Row { scenario: string, op: string, storage: number, raw?: number, rawLabel?: string, dhtCalls?: number, dhtShare?: number, failed?: string }
+interface Row { scenario: string, op: string, storage: number, raw?: number, rawLabel?: string, dhtCalls?: number, dhtShare?: number, failed?: string, storageCpu?: number, rawCpu?: number }
 const rows: Row[] = []
 
 function print (): void {
   const fmt = (n?: number): string => n == null ? '-' : n.toFixed(1)
   console.log('\n1 KiB content, encrypted for 5 roles; raw = putValue of the same 1 KiB / getValue of the very record the retrieve reads, on the same DHT, run alternately with the storage op')
   console.log('overhead = raw ops/s ÷ storage ops/s (1.00 = free; goal ≤ 1.25 on the 50-node network)')
-  console.log('DHT calls/op and DHT share = how many DHT operations one storage op makes and the share of its time spent in them\n')
-  const header = ['scenario', 'operation', 'storage ops/s', 'raw ops/s', 'raw op', 'overhead', 'DHT calls/op', 'DHT share', 'failed (storage/raw)']
+  console.log('DHT calls/op and DHT share = how many DHT operations one storage op makes and the share of its time spent in them')
+  console.log('CPU ms/op = CPU time of the whole process (every in-process node) per op, storage / raw\n')
+  const ms = (n?: number): string => n == null ? '-' : n.toFixed(2)
+  const header = ['scenario', 'operation', 'storage ops/s', 'raw ops/s', 'raw op', 'overhead', 'CPU ms/op (storage / raw)', 'DHT calls/op', 'DHT share', 'failed (storage/raw)']
   const lines = rows.map(r => [r.scenario, r.op, fmt(r.storage), fmt(r.raw), r.rawLabel ?? '-', r.raw == null ? '-' : `${(r.raw / r.storage).toFixed(2)}×`,
+    r.storageCpu == null ? '-' : `${ms(r.storageCpu)} / ${ms(r.rawCpu)}`,
     r.dhtCalls == null ? '-' : r.dhtCalls.toFixed(1), r.dhtShare == null ? '-' : `${(r.dhtShare * 100).toFixed(0)}%`, r.failed ?? '-'])
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map(l => l[i].length)))
   for (const l of [header, ...lines]) console.log(l.map((c, i) => c.padEnd(widths[i])).join('  '))
@@ -108,10 +123,10 @@ async function measure (scenario: string, writer: BenchNode, reader: BenchNode, 
   const row = async (op: string, rawLabel: string, t: TimedDHT, storageOp: (i: number) => Promise<unknown>, rawOp: (i: number) => Promise<unknown>): Promise<void> => {
     t.reset()
     const started = performance.now()
-    const [storage, raw, fa, fb] = await pairwise(n, storageOp, rawOp)
+    const [storage, raw, fa, fb, storageCpu, rawCpu] = await pairwise(n, storageOp, rawOp)
     // the wrapped DHT also counted the warm-up op
     const storageMs = (n + 1) / storage * 1000
-    rows.push({ scenario, op, storage, raw, rawLabel, dhtCalls: t.calls / (n + 1), dhtShare: Math.min(1, t.ms / storageMs), failed: `${fa}/${fb}` })
+    rows.push({ scenario, op, storage, raw, rawLabel, dhtCalls: t.calls / (n + 1), dhtShare: Math.min(1, t.ms / storageMs), failed: `${fa}/${fb}`, storageCpu, rawCpu })
     const r = rows[rows.length - 1]
     console.log(`${scenario}: ${op}: ${r.storage.toFixed(2)} ops/s vs ${rawLabel} ${r.raw!.toFixed(2)} ops/s (${(r.raw! / r.storage).toFixed(2)}×), ${((performance.now() - started) / 1000).toFixed(1)} s`)
   }
@@ -155,6 +170,12 @@ async function main (): Promise<void> {
     return benchNode(dht, crypto, signer)
   }))
   await measure('MockDHT (10 nodes)', mocks[0], mocks[5], MOCK_OPS)
+  // the floor of a store: age encryption for the 5 reader roles alone, next to the same raw put
+  const readers = roles.recipientsFor('backend_developer')
+  {
+    const [enc, raw, , , encCpu, rawCpu] = await pairwise(MOCK_OPS, async () => crypto.encryptForMultipleRoles(content, readers), async i => mocks[0].dht.putValue(`/bench/enc/${i}`, content))
+    rows.push({ scenario: 'MockDHT (10 nodes)', op: 'encryption alone (5 roles)', storage: enc, raw, rawLabel: 'putValue', storageCpu: encCpu, rawCpu })
+  }
   const hitAddress = 'ucxl://bench:backend_developer@hit:t/*^/doc'
   await mocks[0].storage.storeUCXLContent(hitAddress, content, 'backend_developer', 'application/octet-stream')
   const hits = MOCK_OPS * 20
@@ -166,6 +187,7 @@ async function main (): Promise<void> {
   print()
 
   // --- dht-core memory network ----------------------------------------------
+  if (NODES === 0) return
   const t0 = performance.now()
   const keys = await Promise.all(Array.from({ length: NODES }, async () => generateKeyPair('Ed25519')))
   const net = await createTestNetwork(NODES, { validators: policy.validators, selectors: policy.selectors }, { components: i => ({ privateKey: keys[i] }), timeout: 300_000, minRoutingTableSize: MIN_ROUTING_TABLE })
