@@ -1,6 +1,6 @@
 // @ts-check
-// Mutation testing: `pnpm mutate` (every file of src: about an hour on 2 cores),
-// `pnpm mutate:quick` (measuring replicas, health and repair scheduling).
+// Mutation testing: `pnpm mutate` (every file of src),
+// `pnpm mutate:quick` (measuring replicas and their health).
 import { strykerConfig } from '../../stryker.base.mjs'
 
 export default strykerConfig({

@@ -1,15 +1,16 @@
 // @ts-check
-// A quick mutation run: how replicas are counted (measure, holds, health,
-// status) and the XOR distance; from scratch. A mutant that stops a repair
-// makes the repair tests wait out their 10 s vi.waitFor, so the repair
-// scheduling code is left to the full run.
+// A quick mutation run: how replicas are counted (replica-meter.ts: measure,
+// holds; provider-book.ts: health, status, quality, records) and the XOR
+// distance; from scratch. A mutant that stops a repair makes the repair tests
+// wait out their 10 s vi.waitFor, so the repair scheduling code is left to the
+// full run.
 import { strykerConfig } from '../../stryker.base.mjs'
 
 export default strykerConfig({
   mutate: [
     'src/distance.ts',
-    'src/replication-manager.ts:352-413',
-    'src/replication-manager.ts:621-644'
+    'src/replica-meter.ts',
+    'src/provider-book.ts'
   ],
   vitest: { configFile: 'vitest.stryker.config.ts' },
   incremental: false,

@@ -23,9 +23,6 @@ export function peerPoint (peerId: string): Uint8Array {
   return sha256(bytes)
 }
 
-/** XOR of two equal-length points as lowercase hex (the one XOR of `@chorus-dht/utils`). */
-export { xorHex }
-
 /**
  * Kademlia XOR distance between a key and a peer, as 64 lowercase hex
  * digits: sha-256(UTF-8 key) XOR sha-256(peer id bytes). Smaller is closer;

@@ -11,6 +11,16 @@ interface Job {
 /**
  * Runs at most `concurrency` jobs at once; a waiting job with a higher
  * priority starts first, equal priorities in the order they were added.
+ *
+ * Written here rather than taken from `@libp2p/utils`' `PriorityQueue`,
+ * which orders jobs the same way, because of two things the manager's
+ * lifecycle promises (STYLE 8, `test/loops.spec.ts` "leaves no timer
+ * behind"): that queue emits its `empty`/`idle` events through a 1 ms
+ * debounce `setTimeout` armed when the last job ends, so `stop()` would
+ * leave a timer behind unless we reached into its private debouncers; and
+ * its `abort()`/`clear()` drop waiting jobs without settling their
+ * promises, while {@link PriorityQueue.clear} here rejects them with
+ * `AbortError` so no caller hangs.
  */
 export class PriorityQueue {
   private readonly concurrency: number

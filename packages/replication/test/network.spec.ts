@@ -1,7 +1,7 @@
 import { createTestNetwork } from '@chorus-dht/dht-core/testing'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { DEFAULT_CLEANUP_INTERVAL, DEFAULT_REPROVIDE_INTERVAL, replicationManager } from '../src/index.js'
+import { replicationManager } from '../src/index.js'
 import { bytes, spyDHT } from './fixtures/mock.js'
 import type { ReplicationManager } from '../src/index.js'
 import type { ChorusDHT } from '@chorus-dht/dht-core'
@@ -138,9 +138,17 @@ describe(`replication on ${NODES} dht-core nodes`, () => {
     const spy = spyDHT(writer)
     let now = 1_000_000
     const clock = { now: () => now }
-    // only the manager's intervals are fake; the network runs in real time
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
-    const m = replicationManager({ checkInterval: 2 ** 31 - 1, enableAutoReplication: false })({ dht: spy, clock })
+    // The manager's loops are repeatingTasks (setTimeout chains), so timeouts
+    // are fake; the fake clock also advances with real time, so the network's
+    // own timers still fire as they would. Date stays real. The intervals are
+    // minutes, not the default hours: a jump fires every network timer due
+    // within it, and a 12 h jump fires a 10 s ping chain thousands of times.
+    // A round needs the jump (the test takes seconds, not 10 minutes); the
+    // cleanup comes due only after the second reprovide round and before a third.
+    const REPROVIDE = 10 * 60_000
+    const CLEANUP = 25 * 60_000
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'], shouldAdvanceTime: true })
+    const m = replicationManager({ reprovideInterval: REPROVIDE, cleanupInterval: CLEANUP, checkInterval: 2 ** 31 - 1, enableAutoReplication: false })({ dht: spy, clock })
     managers.push(m)
     await m.start()
     const keep = '/CHORUS/replication/keep'
@@ -151,7 +159,7 @@ describe(`replication on ${NODES} dht-core nodes`, () => {
     await m.addContent(drop, 1, 2)
     spy.provided.length = 0
 
-    await vi.advanceTimersByTimeAsync(DEFAULT_REPROVIDE_INTERVAL)
+    await vi.advanceTimersByTimeAsync(REPROVIDE)
     await until(() => m.getMetrics().lastReprovideTime === now, 'the first reprovide round')
     expect(spy.provided).toEqual([drop, keep])
     expect(m.getMetrics().reprovideOperations).toBe(2)
@@ -159,7 +167,7 @@ describe(`replication on ${NODES} dht-core nodes`, () => {
     m.removeContent(drop)
     spy.provided.length = 0
     now += 1
-    await vi.advanceTimersByTimeAsync(DEFAULT_REPROVIDE_INTERVAL)
+    await vi.advanceTimersByTimeAsync(REPROVIDE)
     await until(() => m.getMetrics().lastReprovideTime === now, 'the second reprovide round')
     expect(spy.provided).toEqual([keep])
 
@@ -169,7 +177,8 @@ describe(`replication on ${NODES} dht-core nodes`, () => {
     now += 25 * 3600_000
     expect((await m.checkReplication(keep)).replicationNodes).not.toContain(put.peers[0])
     expect(m.getMetrics().totalProviders).toBe(total)
-    await vi.advanceTimersByTimeAsync(DEFAULT_CLEANUP_INTERVAL)
+    // past 25 min since start (two 10 min jumps and seconds of real time), short of a third round at 30 min
+    await vi.advanceTimersByTimeAsync(CLEANUP - 2 * REPROVIDE)
     await until(() => m.getMetrics().lastCleanupTime === now, 'the cleanup')
     expect(m.getMetrics().totalProviders).toBe(total - 1)
     expect((await m.findProviders(keep)).map(p => p.peerId)).not.toContain(put.peers[0])
