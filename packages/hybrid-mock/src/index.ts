@@ -1,3 +1,7 @@
+// Over 400 lines on purpose: this file is the whole public surface (STYLE 6),
+// every exported interface with its JSDoc, and the factories; the code is
+// beside it (mock-dht.ts, mock-network.ts, hybrid-dht.ts, …).
+
 /**
  * @packageDocumentation
  *

@@ -1,4 +1,5 @@
 import { Key } from 'interface-datastore'
+import { equals as bytesEqual } from 'uint8arrays/equals'
 import type { AbortOptions, Logger } from '@chorus-dht/types'
 import type { Datastore } from 'interface-datastore'
 
@@ -76,6 +77,18 @@ export class WriteJournal {
     if (this.datastore != null) await this.datastore.delete(this.dsKey(seq), options)
     const i = this.entries.findIndex((e) => e.seq === seq)
     if (i !== -1) this.entries.splice(i, 1)
+  }
+
+  /** Removes every journaled put of exactly `value` under `key` (a withdrawn claim); resolves whether there was one. */
+  async removePuts (key: string, value: Uint8Array, options?: AbortOptions): Promise<boolean> {
+    let removed = false
+    for (const e of this.all()) {
+      if (e.op === 'put' && e.key === key && e.value != null && bytesEqual(e.value, value)) {
+        await this.remove(e.seq, options)
+        removed = true
+      }
+    }
+    return removed
   }
 
   private dsKey (seq: number): Key {

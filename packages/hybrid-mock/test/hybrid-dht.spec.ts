@@ -394,6 +394,23 @@ describe('HybridDHT writes that hold', () => {
     expect(hybrid.pendingWrites).toBe(0)
   })
 
+  it('bootstrapNodes alone make a real node that never saw a peer expect them: its lone put fails over', async () => {
+    // the control of the test below: the same lone node, told to expect peers
+    const real = mockDHT({ ...policy, peerId: 'lone' })({ network: createMockNetwork() })
+    const hybrid = build(real, { bootstrapNodes: ['/memory/bootstrap'], healthCheckInterval: 1_000 })
+    await hybrid.start()
+    expect(hybrid.config.bootstrapNodes).toEqual(['/memory/bootstrap'])
+    expect(real.getStats().totalPeers).toBe(0)
+    expect(await hybrid.putValue('/app/k', rec(1, 'k'))).toEqual({ remotePeers: 0, peers: [], refusedPeers: 0 })
+    expect(hybrid.activeBackend).toBe('mock')
+    expect(hybrid.getBackendHealth().real).toMatchObject({ status: 'failed', consecutiveFailures: 1 })
+    expect(hybrid.pendingWrites).toBe(1)
+    // and the probe does not pass while no remote peer takes the probe record
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(hybrid.activeBackend).toBe('mock')
+    expect(hybrid.pendingWrites).toBe(1)
+  })
+
   it('a lone real node with no bootstrapNodes and no peer keeps working locally', async () => {
     const real = mockDHT({ ...policy, peerId: 'lone' })({ network: createMockNetwork() })
     const hybrid = build(real, { healthCheckInterval: 1_000 })
