@@ -1,6 +1,6 @@
 // @ts-check
 // The Stryker (mutation testing) setup the packages share: `pnpm mutate` in
-// every library package but types (not part of
+// every library package but types and dht-core (not part of
 // `pnpm run check`). Each package's stryker.config.mjs calls strykerConfig().
 import { createRequire } from 'node:module'
 
