@@ -81,15 +81,28 @@ export class NodeMetrics {
     })
 
     const s = (): StorageMetrics | undefined => sources.storage?.()
-    readCounter(r, 'chorus_storage_stored_items_total', 'Content versions stored by this node.', () => s()?.storedItems)
-    readCounter(r, 'chorus_storage_retrieved_items_total', 'Content retrievals served.', () => s()?.retrievedItems)
-    readCounter(r, 'chorus_storage_cache_hits_total', 'Retrievals answered from the cache.', () => s()?.cacheHits)
-    readCounter(r, 'chorus_storage_cache_misses_total', 'Retrievals that missed the cache.', () => s()?.cacheMisses)
-    readCounter(r, 'chorus_storage_encryption_ops_total', 'Encryptions.', () => s()?.encryptionOps)
-    readCounter(r, 'chorus_storage_decryption_ops_total', 'Decryptions.', () => s()?.decryptionOps)
-    readCounter(r, 'chorus_storage_errors_total', 'Failed stores and retrievals.', () => s()?.errors)
-    readGauge(r, 'chorus_storage_cache_entries', 'Entries in the content cache.', () => s()?.cacheEntries)
-    readGauge(r, 'chorus_storage_cache_bytes', 'Bytes in the content cache.', () => s()?.cacheBytes)
+    const rep = (): ReplicationMetrics | undefined => sources.replication?.()
+    // [counter or gauge, name, help, what it reads]: the plain numbers of
+    // the libraries' metrics objects, read at each scrape
+    const plain: Array<['counter' | 'gauge', string, string, () => number | undefined]> = [
+      ['counter', 'chorus_storage_stored_items_total', 'Content versions stored by this node.', () => s()?.storedItems],
+      ['counter', 'chorus_storage_retrieved_items_total', 'Content retrievals served.', () => s()?.retrievedItems],
+      ['counter', 'chorus_storage_cache_hits_total', 'Retrievals answered from the cache.', () => s()?.cacheHits],
+      ['counter', 'chorus_storage_cache_misses_total', 'Retrievals that missed the cache.', () => s()?.cacheMisses],
+      ['counter', 'chorus_storage_encryption_ops_total', 'Encryptions.', () => s()?.encryptionOps],
+      ['counter', 'chorus_storage_decryption_ops_total', 'Decryptions.', () => s()?.decryptionOps],
+      ['counter', 'chorus_storage_errors_total', 'Failed stores and retrievals.', () => s()?.errors],
+      ['gauge', 'chorus_storage_cache_entries', 'Entries in the content cache.', () => s()?.cacheEntries],
+      ['gauge', 'chorus_storage_cache_bytes', 'Bytes in the content cache.', () => s()?.cacheBytes],
+      ['gauge', 'chorus_replication_keys', 'Keys tracked by the replication manager.', () => rep()?.totalKeys],
+      ['gauge', 'chorus_replication_providers', 'Providers known over all keys.', () => rep()?.totalProviders],
+      ['counter', 'chorus_replication_reprovide_operations_total', 'Reprovide operations.', () => rep()?.reprovideOperations],
+      ['counter', 'chorus_replication_successful_total', 'Successful replications.', () => rep()?.successfulReplications],
+      ['counter', 'chorus_replication_failed_total', 'Failed replications.', () => rep()?.failedReplications],
+      ['counter', 'chorus_replication_repairs_total', 'Repairs of under-replicated keys.', () => rep()?.repairs],
+      ['gauge', 'chorus_replication_average_replicas', 'Average measured replicas per key.', () => rep()?.averageReplication]
+    ]
+    for (const [kind, name, help, read] of plain) (kind === 'counter' ? readCounter : readGauge)(r, name, help, read)
     new Counter({
       name: 'chorus_storage_rejected_records_total',
       help: 'Content records this node\'s validator refused (pushed to it or read from peers), by reason.',
@@ -101,14 +114,6 @@ export class NodeMetrics {
       }
     })
 
-    const rep = (): ReplicationMetrics | undefined => sources.replication?.()
-    readGauge(r, 'chorus_replication_keys', 'Keys tracked by the replication manager.', () => rep()?.totalKeys)
-    readGauge(r, 'chorus_replication_providers', 'Providers known over all keys.', () => rep()?.totalProviders)
-    readCounter(r, 'chorus_replication_reprovide_operations_total', 'Reprovide operations.', () => rep()?.reprovideOperations)
-    readCounter(r, 'chorus_replication_successful_total', 'Successful replications.', () => rep()?.successfulReplications)
-    readCounter(r, 'chorus_replication_failed_total', 'Failed replications.', () => rep()?.failedReplications)
-    readCounter(r, 'chorus_replication_repairs_total', 'Repairs of under-replicated keys.', () => rep()?.repairs)
-    readGauge(r, 'chorus_replication_average_replicas', 'Average measured replicas per key.', () => rep()?.averageReplication)
     new Gauge({
       name: 'chorus_replication_keys_by_health',
       help: 'Tracked keys by measured health.',

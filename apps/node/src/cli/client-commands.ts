@@ -195,15 +195,7 @@ export const CLIENT_COMMANDS: CommandSpec[] = [
     example: 'chorus-dht peers --api http://127.0.0.1:8080',
     options: CLIENT_OPTIONS,
     async run (values, positionals, io) {
-      if (positionals.length > 0) throw new UsageError('peers takes no arguments')
-      const client = await clientFor(values, io)
-      const answer = await client.request('GET', '/peers')
-      if (values.json === true) {
-        io.stdout(json(answer.body))
-        return EXIT.OK
-      }
-      for (const p of answer.body.response.data.peers) io.stdout(`${p.id}\t${p.multiaddrs.join(' ')}\n`)
-      return EXIT.OK
+      return await getAndPrint(values, positionals, io, 'peers', '/peers', data => data.peers.map((p: any) => `${p.id}\t${p.multiaddrs.join(' ')}\n`))
     }
   },
   {
@@ -212,17 +204,24 @@ export const CLIENT_COMMANDS: CommandSpec[] = [
     example: 'chorus-dht roles --api http://127.0.0.1:8080',
     options: CLIENT_OPTIONS,
     async run (values, positionals, io) {
-      if (positionals.length > 0) throw new UsageError('roles takes no arguments')
-      const client = await clientFor(values, io)
-      const answer = await client.request('GET', '/roles')
-      if (values.json === true) {
-        io.stdout(json(answer.body))
-        return EXIT.OK
-      }
-      for (const r of answer.body.response.data.roles) {
-        io.stdout(`${r.name}\t${r.authority}\tcanDecrypt=${field(r, 'canDecrypt').join(',')}${r.held === true ? '\t(key held)' : ''}\n`)
-      }
-      return EXIT.OK
+      return await getAndPrint(values, positionals, io, 'roles', '/roles', data => data.roles.map((r: any) =>
+        `${r.name}\t${r.authority}\tcanDecrypt=${field(r, 'canDecrypt').join(',')}${r.held === true ? '\t(key held)' : ''}\n`))
     }
   }
 ]
+
+/**
+ * A command without arguments that GETs `path` and prints the whole answer
+ * (`--json`) or one line per item of its data.
+ */
+async function getAndPrint (values: Record<string, any>, positionals: string[], io: CliIO, name: string, path: string, lines: (data: any) => string[]): Promise<number> {
+  if (positionals.length > 0) throw new UsageError(`${name} takes no arguments`)
+  const client = await clientFor(values, io)
+  const answer = await client.request('GET', path)
+  if (values.json === true) {
+    io.stdout(json(answer.body))
+    return EXIT.OK
+  }
+  for (const line of lines(answer.body.response.data)) io.stdout(line)
+  return EXIT.OK
+}
