@@ -12,8 +12,17 @@ export const PEER_INFO_PROTOCOL = '/CHORUS/peer-info/1.0.0'
 export const DEFAULT_BOOTSTRAP_TIMEOUT = 30_000
 /** Interval of the auto-bootstrap loop while not connected, ms. */
 export const DEFAULT_BOOTSTRAP_INTERVAL = 30_000
-/** Discovery interval, ms. */
-export const DEFAULT_DISCOVERY_INTERVAL = 60_000
+/**
+ * Discovery interval, ms (±20% per round). A round is one provider lookup
+ * plus a peer-info request to each provider not seen for an interval.
+ */
+export const DEFAULT_DISCOVERY_INTERVAL = 10 * 60_000
+/** Peer-info requests of one discovery round, at most. */
+export const MAX_DISCOVERY_REFRESHES = 20
+/** How often kad-dht looks the node itself up, ms (±20% per node; kad-dht's own default is 5 min). */
+export const DEFAULT_QUERY_SELF_INTERVAL = 10 * 60_000
+/** How often kad-dht refreshes its routing table, ms (±20% per node; kad-dht 16 fixes 5 min, go-libp2p-kad-dht uses 10). */
+export const DEFAULT_ROUTING_TABLE_REFRESH_INTERVAL = 10 * 60_000
 /** Peer cleanup interval, ms. */
 export const DEFAULT_PEER_CLEANUP_INTERVAL = 5 * 60_000
 /** Discovered peers unseen for longer than this are dropped, ms. */
@@ -62,6 +71,18 @@ export const DEFAULT_MAX_PEER_STRIKES = 20
 export const DEFAULT_STRIKE_WINDOW = 10 * 60_000
 /** How long a banned peer is refused, ms. */
 export const DEFAULT_BAN_DURATION = 10 * 60_000
+
+/**
+ * Remote acceptances after which a put resolves, unless the call passes
+ * `minPeers` (the storage layer's replication factor is 3).
+ */
+export const DEFAULT_PUT_MIN_PEERS = 3
+/** How many of the closest peers a put places the record on, in all (kad-dht's k). */
+export const DEFAULT_PUT_REPLICAS = 20
+/** How long the rest of a put may run in the background after it resolved, ms. */
+export const DEFAULT_PUT_BACKGROUND_TIMEOUT = 30_000
+/** FIND_NODE requests in flight during the lookup of one put (go-libp2p-kad-dht's alpha). */
+export const PUT_LOOKUP_ALPHA = 3
 
 /** The prefix of the node's log component names. */
 export const DEFAULT_LOG_PREFIX = 'chorus-dht:dht-core'

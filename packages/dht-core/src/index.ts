@@ -1,3 +1,5 @@
+// Over 400 lines: this file is the package's whole public surface (STYLE
+// rule 6), and most of it is the JSDoc of every ChorusDHTInit option.
 /**
  * @packageDocumentation
  *
@@ -113,8 +115,10 @@ export interface ChorusDHTInit {
   joinStagger?: number
 
   /**
-   * Interval of the discovery of `CHORUS:peer` providers, ms.
-   * @default 60000
+   * Interval of the discovery of `CHORUS:peer` providers, ms (±20% per
+   * round). Each round is one provider lookup, then a peer-info request to
+   * at most 20 providers not seen for an interval.
+   * @default 600000
    */
   discoveryInterval?: number
 
@@ -320,6 +324,30 @@ export interface ChorusDHTInit {
    */
   start?: boolean
 
+  /**
+   * Remote acceptances after which `putValue` resolves when the call passes
+   * no `minPeers`. The rest of the placement (up to `putReplicas` peers)
+   * finishes in the background. See the README, "The put".
+   * @default 3
+   */
+  putMinPeers?: number
+  /**
+   * How many of the closest peers a put places the record on, in all.
+   * @default `kadDHT.kBucketSize` when given, else 20 (kad-dht's k)
+   */
+  putReplicas?: number
+  /**
+   * How long the background part of a put may run after the put resolved,
+   * ms. Stopping the node ends it too.
+   * @default 30000
+   */
+  putBackgroundTimeout?: number
+  /**
+   * How often kad-dht refreshes its routing table (a lookup per bucket
+   * depth), ms, ±20% per node.
+   * @default 600000
+   */
+  routingTableRefreshInterval?: number
   /**
    * Advanced: options passed to `@libp2p/kad-dht` as they are, after the
    * ones chorus-dht derives (protocol, mode, mapper, validators, selectors).

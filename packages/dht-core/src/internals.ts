@@ -4,15 +4,21 @@
  * class; this file is the one place that knows about them, so a kad-dht
  * upgrade that moves them breaks here (and in the tests), not silently.
  *
- * - `routingTable.kb.toIterable()` to count distinct peers;
+ * - `routingTable.kb.toIterable()` to count distinct peers, and to pick the
+ *   contacts closest to a key (with the Kademlia ids the trie keeps) where a
+ *   put starts;
  * - `providers` to add and read provider records locally when the routing
  *   table is empty (kad-dht's own `provide` / `findProviders` wait for a peer);
- * - `network.sendRequest` to send one GET_VALUE RPC to one peer, the wire
- *   message a stock node answers (`getValueFromPeer`);
+ * - `network.sendRequest` to send one RPC to one peer, in the wire format a
+ *   stock node answers: GET_VALUE (`getValueFromPeer`, refusal checks),
+ *   FIND_NODE and PUT_VALUE (the put, see `record-put.ts`);
  * - `routingTable.kb.verify`, the check kad-dht runs before adding a new
  *   contact (a ping, so a connection, per peer), for lazy verification:
  *   only contacts recently found unreachable are pinged before they are
  *   added again;
+ * - `routingTableRefresh.refreshInterval`, the period of kad-dht's
+ *   routing-table refresh (one lookup per bucket depth), which kad-dht 16
+ *   does not take from its init (it is fixed at 5 minutes);
  * - `routingTable.remove` / `routingTable.find` to drop a peer found
  *   unreachable (kad-dht itself only evicts when a bucket is full);
  * - `rpc.handlers.PUT_VALUE.handle(peerId, msg)`, the inbound PUT_VALUE
@@ -20,11 +26,13 @@
  *   strikes) know which peer sent the record: the handler itself writes
  *   through the datastore without the peer id.
  */
+import { xor as uint8ArrayXor } from 'uint8arrays/xor'
+import { xorCompare as uint8ArrayXorCompare } from 'uint8arrays/xor-compare'
 import type { KadDHT, MessageType, QueryEvent } from '@libp2p/kad-dht'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
-interface KBucketPeer { peerId: PeerId }
+interface KBucketPeer { peerId: PeerId, kadId: Uint8Array }
 
 type VerifyFn = (contact: KBucketPeer, options?: AbortOptions) => Promise<boolean>
 
@@ -40,8 +48,11 @@ interface ProvidersInternals {
   getProviders(cid: CID, options?: AbortOptions): Promise<PeerId[]>
 }
 
+/** The query path of a request sent outside a kad-dht query. */
+export const NO_PATH = { index: -1, queued: 0, running: 0, total: 0 }
+
 interface NetworkInternals {
-  sendRequest(to: PeerId, msg: { type: MessageType, key: Uint8Array }, options: AbortOptions & { path: { index: number, queued: number, running: number, total: number } }): AsyncIterable<QueryEvent>
+  sendRequest(to: PeerId, msg: { type: MessageType, key: Uint8Array, record?: Uint8Array }, options: AbortOptions & { path: typeof NO_PATH }): AsyncIterable<QueryEvent>
 }
 
 /** The part of an inbound kad-dht message a PUT_VALUE handler reads. */
@@ -59,6 +70,7 @@ interface RpcInternals {
 
 /** kad-dht with the internals chorus-dht uses. */
 export interface KadDHTInternals extends KadDHT {
+  routingTableRefresh?: { refreshInterval?: number }
   routingTable: RoutingTableInternals
   providers: ProvidersInternals
   network: NetworkInternals
@@ -74,6 +86,15 @@ export function kadInternals (dht: KadDHT): KadDHTInternals {
   return dht as KadDHTInternals
 }
 
+/** Sets the period of kad-dht's routing-table refresh, ms. Must run before kad-dht starts. */
+export function setRoutingTableRefreshInterval (dht: KadDHTInternals, ms: number): void {
+  const refresh = dht.routingTableRefresh
+  if (refresh == null || typeof refresh.refreshInterval !== 'number') {
+    throw new Error('unsupported @libp2p/kad-dht version: routingTableRefresh.refreshInterval missing')
+  }
+  refresh.refreshInterval = ms
+}
+
 /** Distinct peer ids in the routing table (its `size` can count one twice). */
 export function routingTablePeers (dht: KadDHTInternals, self: string): string[] {
   const ids = new Set<string>()
@@ -87,6 +108,20 @@ export function routingTablePeers (dht: KadDHTInternals, self: string): string[]
   // the trie holds this node too
   ids.delete(self)
   return [...ids]
+}
+
+/** The `count` routing-table contacts closest to a Kademlia id (sha2-256 of a key), closest first. */
+export function closestContacts (dht: KadDHTInternals, kadId: Uint8Array, count: number): KBucketPeer[] {
+  const kb = dht.routingTable.kb
+  if (kb == null) {
+    return []
+  }
+  const byDistance: Array<{ contact: KBucketPeer, distance: Uint8Array }> = []
+  for (const contact of kb.toIterable()) {
+    byDistance.push({ contact, distance: uint8ArrayXor(contact.kadId, kadId) })
+  }
+  byDistance.sort((a, b) => uint8ArrayXorCompare(a.distance, b.distance))
+  return byDistance.slice(0, count).map(d => d.contact)
 }
 
 /**

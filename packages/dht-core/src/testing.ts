@@ -19,7 +19,9 @@
 
 // Must run before any libp2p code: Node 20 lacks Promise.withResolvers.
 import './polyfill.js'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { createChorusDHT } from './index.js'
+import { kadInternals, removeFromRoutingTable } from './internals.js'
 import type { ChorusDHT, ChorusDHTComponents, ChorusDHTInit } from './index.js'
 
 /** Options of {@link createTestNetwork}. */
@@ -146,4 +148,13 @@ async function selfLookup (node: ChorusDHT): Promise<void> {
   } catch {
     // a failed lookup is retried by the next poll
   }
+}
+
+/**
+ * Removes `peerId` from `node`'s kad-dht routing table, as a failure
+ * detector would (kad-dht has no public API for it; the reach into its
+ * internals is `src/internals.ts`). A no-op when the peer is not there.
+ */
+export async function evictFromRoutingTable (node: ChorusDHT, peerId: string): Promise<void> {
+  await removeFromRoutingTable(kadInternals(node.libp2p.services.dht), peerIdFromString(peerId))
 }

@@ -69,6 +69,9 @@ describe('hostile peers', () => {
         } catch (err) {
           honestFailures.push(err)
         }
+        // honest traffic stays below the per-peer limit (5 PUT/s): a put now
+        // takes a round trip or two, and an unpaced loop would exceed it
+        await new Promise(resolve => setTimeout(resolve, 250))
       }
     })()
 

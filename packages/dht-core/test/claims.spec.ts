@@ -2,7 +2,7 @@
 // the claim it holds the package to.
 import { createTestNetwork } from '../src/testing.js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { bytes, policy } from './fixtures.js'
+import { bytes, policy, silentPeer } from './fixtures.js'
 import type { TestNetwork } from '../src/testing.js'
 
 describe('README "DHT behaviour": putValue', () => {
@@ -65,37 +65,26 @@ describe('README "DHT behaviour": putValue', () => {
     }
     for (const id of silentIds) expect(early.peers).not.toContain(id)
 
-    // the control: without minPeers the same put is still waiting for the silent peers when its ceiling fires
+    // the control: with minPeers = every remote peer, the same put is still waiting for the silent peers when its ceiling fires
     const shortCeiling = AbortSignal.timeout(3_000)
-    await putter.putValue(`${prefix}everyone`, bytes(3), { signal: shortCeiling }).catch(() => {})
-    expect(shortCeiling.aborted, 'without minPeers the put waits for every closest peer').toBe(true)
+    await putter.putValue(`${prefix}everyone`, bytes(3), { minPeers: 5, signal: shortCeiling }).catch(() => {})
+    expect(shortCeiling.aborted, 'with minPeers = 5 the put waits for every closest peer').toBe(true)
     expect([...asked].sort(), 'the silent peers were sent the record').toEqual([...silentIds].sort())
   })
 
   it('resolves at its default timeout with the acceptances gathered so far while one peer never answers, the record stored locally', async () => {
     const key = '/CHORUS/one-peer-hangs'
-    let asked = false
-    let release = (): void => {}
-    const never = new Promise<void>(resolve => { release = resolve })
-    cleanups.push(() => { release() })
+    const silent = silentPeer(key)
+    cleanups.push(silent.release)
     const slowIndex = 4
     // the putter's default timeout (queryTimeout) is what ends the put
     const net = await createTestNetwork(5, policy, {
+      // the putter waits for every remote peer (putMinPeers), so only its default timeout ends the put
       nodeInit: (i) => i === 0
-        ? { ...patientRequests, queryTimeout: 5000 }
+        ? { ...patientRequests, queryTimeout: 5000, putMinPeers: 4 }
         : i === slowIndex
-          ? {
-              // this peer's PUT_VALUE handler validates the record first: it never finishes, so it never answers
-              validators: {
-                CHORUS: async (k, value) => {
-                  if (k === key) {
-                    asked = true
-                    await never
-                  }
-                  policy.validators!.CHORUS(k, value)
-                }
-              }
-            }
+          // this peer's PUT_VALUE handler validates the record first: it never finishes, so it never answers
+          ? silent.init
           : {}
     })
     networks.push(net)
@@ -104,7 +93,7 @@ describe('README "DHT behaviour": putValue', () => {
     const answering = others.filter(n => n !== slow).map(n => n.peerId)
 
     const result = await putter.putValue(key, bytes(7))
-    expect(asked, 'the slow peer received the PUT_VALUE').toBe(true)
+    expect(silent.asked(), 'the slow peer received the PUT_VALUE').toBe(true)
     expect(result.refusedPeers).toBe(0)
     expect(result.peers).not.toContain(slow.peerId)
     expect(result.remotePeers).toBe(result.peers.length)

@@ -30,3 +30,34 @@ export async function waitFor (check: () => boolean | Promise<boolean>, timeout 
     await new Promise(resolve => setTimeout(resolve, 25))
   }
 }
+
+/** A peer that never answers PUT_VALUE for one key: its validator (run before the answer) waits until `release()`. */
+export interface SilentPeer {
+  /** The node init that makes a node silent for the key. */
+  init: Pick<ChorusDHTInit, 'validators'>
+  /** True once the silent node received the record. */
+  asked: () => boolean
+  /** Lets the pending validation finish (call it in cleanup). */
+  release: () => void
+}
+
+export function silentPeer (key: string): SilentPeer {
+  let asked = false
+  let release = (): void => {}
+  const never = new Promise<void>(resolve => { release = resolve })
+  return {
+    init: {
+      validators: {
+        CHORUS: async (k, value) => {
+          if (k === key) {
+            asked = true
+            await never
+          }
+          await policy.validators!.CHORUS(k, value)
+        }
+      }
+    },
+    asked: () => asked,
+    release: () => { release() }
+  }
+}
