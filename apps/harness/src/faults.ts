@@ -1,5 +1,5 @@
 import { peerIdFromString } from '@libp2p/peer-id'
-import { waitForRoutingTables } from '@chorus-dht/dht-core/testing'
+import { evictFromRoutingTable, waitForRoutingTables } from '@chorus-dht/dht-core/testing'
 import { until } from './util.js'
 import type { ChorusDHT } from '@chorus-dht/dht-core'
 import type { PeerId } from '@libp2p/interface'
@@ -132,22 +132,21 @@ async function cut (all: ChorusDHT[], blocked: Map<string, Set<string>>, timeout
  * cannot be reached. js kad-dht only evicts a dead contact when its bucket
  * overflows, so in a small network stopped nodes stay in the routing tables
  * and puts keep aiming at them; a long-lived network learns the same thing
- * over time. Uses kad-dht's internal `routingTable.remove` (no public API).
+ * over time. Removes them with dht-core's `evictFromRoutingTable` (kad-dht
+ * has no public API for it).
  * Resolves how many routing-table entries were removed.
  */
 export async function evictUnreachable (nodes: ChorusDHT[], dialTimeout = 2_000): Promise<number> {
   let removed = 0
   await Promise.all(nodes.filter(n => n.isStarted()).map(async node => {
     const connected = new Set(node.libp2p.getConnections().map(c => c.remotePeer.toString()))
-    const routingTable = (node.libp2p.services.dht as unknown as { routingTable?: { remove(peer: PeerId): Promise<void> } }).routingTable
-    if (routingTable == null) throw new Error('this kad-dht version exposes no routingTable: cannot evict unreachable peers')
     for (const id of node.getRoutingTablePeers()) {
       if (connected.has(id)) continue
       const peer = peerIdFromString(id)
       try {
         await node.libp2p.dial(peer, { signal: AbortSignal.timeout(dialTimeout) })
       } catch {
-        await routingTable.remove(peer)
+        await evictFromRoutingTable(node, id)
         removed++
       }
     }
