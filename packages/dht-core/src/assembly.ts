@@ -89,6 +89,7 @@ export async function assemble (init: ResolvedInit, components: ChorusDHTCompone
     ...(components.privateKey != null ? { privateKey: components.privateKey } : {}),
     datastore,
     logger: logger as Libp2pComponentLogger,
+    ...(components.metrics != null ? { metrics: components.metrics } : {}),
     addresses: { listen: init.listen },
     transports: init.transports.map(t => t === 'tcp' ? tcp() : memory()),
     connectionEncrypters: [noise()],

@@ -44,7 +44,7 @@ import type {
   RoleDiscovery,
   RolePeer
 } from '@chorus-dht/types'
-import type { ConnectionGater, PrivateKey, Libp2p } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, Metrics, PrivateKey } from '@libp2p/interface'
 import type { KadDHT, KadDHTInit } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { Datastore } from 'interface-datastore'
@@ -376,6 +376,14 @@ export interface ChorusDHTComponents {
   clock?: Clock
   /** Randomness of the join stagger. @default `Math.random` */
   random?: RandomSource
+  /**
+   * libp2p's metrics implementation, passed to `createLibp2p` as its
+   * `metrics` option: e.g. `prometheusMetrics({ registry })` of
+   * `@libp2p/prometheus-metrics` for libp2p's own connection, stream,
+   * protocol and kad-dht metrics.
+   * @default none (libp2p collects no metrics)
+   */
+  metrics?: (components: any) => Metrics
 }
 
 /** The kad-dht service as chorus-dht runs it. */
