@@ -9,7 +9,7 @@ import type { RepeatingTask } from '@libp2p/utils'
 import type { ChorusDHT } from '@chorus-dht/dht-core'
 import type { HybridDHT } from '@chorus-dht/hybrid-mock'
 import type { ComponentLogger, RecordPolicy } from '@chorus-dht/types'
-import type { PrivateKey } from '@libp2p/interface'
+import type { Metrics, PrivateKey } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 
 /** Inputs of {@link createDhtLayer}. */
@@ -23,6 +23,8 @@ export interface DhtLayerInit {
   journal: Datastore
   policy: Required<Pick<RecordPolicy, 'validators' | 'selectors'>> & Pick<RecordPolicy, 'replacers'>
   logger: ComponentLogger
+  /** libp2p's `metrics` component (libp2p's own metrics); none: libp2p collects none. */
+  metrics?: (components: any) => Metrics
 }
 
 /** The DHT as the node runs it, with what status, health and metrics need. */
@@ -304,7 +306,8 @@ export async function createDhtLayer (init: DhtLayerInit): Promise<DhtLayer> {
   }, {
     datastore: init.datastore,
     privateKey: init.privateKey,
-    logger: init.logger
+    logger: init.logger,
+    ...(init.metrics != null ? { metrics: init.metrics } : {})
   })
   const mock = mockDHT({ logPrefix: LOG_PREFIX.dht, peerId: init.peerId, validators: policy.validators, selectors: policy.selectors, ...replacers })({ logger: init.logger })
   const hybrid = hybridDHT({

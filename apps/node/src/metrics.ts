@@ -1,4 +1,6 @@
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Metrics } from '@libp2p/interface'
 import type { ChorusDHT } from '@chorus-dht/dht-core'
 import type { HybridDHT } from '@chorus-dht/hybrid-mock'
 import type { ReplicationMetrics, StorageMetrics } from '@chorus-dht/types'
@@ -62,6 +64,7 @@ function readGauge (registry: Registry, name: string, help: string, read: () => 
  */
 export class NodeMetrics {
   readonly registry = new Registry()
+  private libp2pRegistry?: Registry
   private readonly httpDuration: Histogram<'method' | 'route' | 'code'>
   private readonly httpResponses: Counter<'code'>
   private readonly storageDuration: Histogram<'operation' | 'outcome'>
@@ -206,8 +209,26 @@ export class NodeMetrics {
     return this.registry.contentType
   }
 
-  /** Every metric in the Prometheus text format. */
+  /**
+   * libp2p's `metrics` component for one start of the DHT: libp2p's and
+   * kad-dht's own metrics (`libp2p_*`) in a registry of their own, new at
+   * each start (@libp2p/prometheus-metrics registers each metric once per
+   * registry, so a restarted libp2p could not register into the old one).
+   * Its metric book is global to the process: with several nodes in one
+   * process, the `libp2p_*` figures of one node can land in another's
+   * registry, and each start clears prom-client's global default registry
+   * (the node's own metrics are in their own registry and are not affected).
+   */
+  libp2pMetrics (): (components: any) => Metrics {
+    const registry = new Registry()
+    this.libp2pRegistry = registry
+    return prometheusMetrics({ registry, collectDefaultMetrics: false })
+  }
+
+  /** Every metric in the Prometheus text format: the node's, then libp2p's. */
   async text (): Promise<string> {
-    return await this.registry.metrics()
+    const own = await this.registry.metrics()
+    const libp2p = this.libp2pRegistry != null ? await this.libp2pRegistry.metrics() : ''
+    return libp2p === '' ? own : `${own.endsWith('\n') ? own : `${own}\n`}${libp2p}`
   }
 }

@@ -247,7 +247,8 @@ export class ChorusNode {
       datastore: new NamespaceDatastore(datastore, new Key('/libp2p')),
       journal: new NamespaceDatastore(datastore, new Key('/hybrid')),
       policy: policy as typeof contentPolicy,
-      logger: this.components
+      logger: this.components,
+      ...(config.api.libp2pMetrics ? { metrics: this.nodeMetrics.libp2pMetrics() } : {})
     })
     this.dht = dht
     stages.push(['dht', async () => { await dht.stop() }])

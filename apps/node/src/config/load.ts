@@ -126,6 +126,7 @@ export async function resolveConfig (init: LoadConfigInit = {}): Promise<Resolve
     maxBodyBytes: v('api.maxBodyBytes'),
     requestTimeout: v('api.requestTimeout'),
     metricsListen: v('api.metricsListen'),
+    libp2pMetrics: v('api.libp2pMetrics'),
     cors: v('api.cors')
   }
   if (!isLoopbackHost(api.host) && api.token == null) {

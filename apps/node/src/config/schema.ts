@@ -136,6 +136,8 @@ export interface NodeConfig {
     requestTimeout: number
     /** `host:port` of the unauthenticated metrics-only listener; none: no such listener. */
     metricsListen?: string
+    /** Serve libp2p's own metrics (`libp2p_*`) on /metrics too. */
+    libp2pMetrics: boolean
     /** Origins allowed by CORS; empty: no CORS headers. */
     cors: string[]
   }

@@ -36,6 +36,7 @@ export const SETTINGS: SettingSpec[] = [
   { key: 'api.maxBodyBytes', env: 'CHORUS_API_MAX_BODY', flag: '--api-max-body', arg: 'BYTES', kind: 'int', schema: posInt, default: D.DEFAULT_MAX_BODY_BYTES, description: 'largest request body, bytes (413 above)' },
   { key: 'api.requestTimeout', env: 'CHORUS_API_REQUEST_TIMEOUT', flag: '--api-request-timeout', arg: 'DURATION', kind: 'duration', schema: positiveDuration, default: D.DEFAULT_REQUEST_TIMEOUT, description: 'deadline of one request (504 after)' },
   { key: 'api.metricsListen', env: 'CHORUS_METRICS_LISTEN', flag: '--metrics-listen', arg: 'HOST:PORT', kind: 'string', schema: hostPort, description: 'host:port of a separate listener serving only /metrics, without the token (as Prometheus exporters do); none: /metrics only on the API' },
+  { key: 'api.libp2pMetrics', env: 'CHORUS_LIBP2P_METRICS', flag: '--libp2p-metrics', arg: 'BOOL', kind: 'bool', schema: z.boolean(), default: true, description: 'also serve libp2p\'s and kad-dht\'s own metrics (libp2p_*) on /metrics, through @libp2p/prometheus-metrics' },
   { key: 'api.cors', env: 'CHORUS_API_CORS', flag: '--cors', arg: 'ORIGIN', kind: 'list', schema: z.array(corsOrigin), default: [], description: 'origins allowed to call the API from a browser (CORS; comma-separated, * for any); none: no CORS headers' },
 
   { key: 'p2p.listen', env: 'CHORUS_LISTEN', flag: '--listen', arg: 'MULTIADDR', kind: 'list', schema: z.array(multiaddrString), default: D.DEFAULT_LISTEN, description: 'libp2p listen addresses (flag repeatable, variable comma-separated)' },
