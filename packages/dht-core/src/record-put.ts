@@ -68,16 +68,17 @@ interface Candidate {
  * PUT_VALUE to each), a put here:
  *
  * 1. starts from the routing table's closest contacts to the key: the
- *    `minPeers` closest get the record at once, and are asked for closer
- *    peers (FIND_NODE, at most `alpha` in flight);
- * 2. whenever an answer names closer peers, the new `minPeers` closest get
- *    the record and are asked in turn: the lookup only converges on the
- *    `minPeers` closest, which takes a round or two on a table that knows
- *    the neighbourhood (a lookup over the 20 closest asks 20 peers or more);
+ *    `minPeers` closest are asked for closer peers (FIND_NODE, at most
+ *    `alpha` in flight);
+ * 2. whenever an answer names closer peers, the new `minPeers` closest are
+ *    asked in turn: the lookup only converges on the `minPeers` closest,
+ *    which takes a round or two on a table that knows the neighbourhood (a
+ *    lookup over the 20 closest asks 20 peers or more);
  * 3. once converged, the record goes to all of the `replicas` closest peers
  *    known (the routing table and every peer the answers named);
- * 4. the put resolves once `minPeers` peers accepted (and every refusal
- *    seen so far was confirmed), or when nothing more can be sent; the
+ * 4. the put resolves once `minPeers` of the `replicas` closest peers
+ *    accepted (and every refusal seen so far was confirmed), or when nothing
+ *    more can be sent; the
  *    requests still in flight finish in the background, under their own
  *    deadline and the node's shutdown.
  *
@@ -223,8 +224,11 @@ class PutRun {
     const closest = live.slice(0, want)
     let finds = [...this.candidates.values()].filter(c => c.find === 'pending').length
     if (!this.converged) {
+      // no PUT_VALUE before the lookup converged: a peer sent the record
+      // early (from the routing table, before closer peers were known)
+      // would hold a copy outside the closest set, one no get's lookup asks
+      // and no replica count sees
       for (const c of closest) {
-        if (c.put == null) this.sendPut(c)
         if (c.find == null && finds < this.init.alpha) {
           this.sendFind(c)
           finds++
@@ -241,9 +245,20 @@ class PutRun {
     this.checkDone()
   }
 
+  /**
+   * Acceptances that count for the acknowledgement: by peers among the
+   * `replicas` closest live peers known once the lookup converged, the set a
+   * get's lookup converges on. A peer sent the record early (from the
+   * routing table, before closer peers were known) holds a copy, but one a
+   * get may never ask.
+   */
+  private closeAcceptances (): number {
+    return this.live().slice(0, this.init.replicas).filter(c => c.put === 'accepted').length
+  }
+
   private checkDone (): void {
     if (!this.foregroundDone && this.confirming === 0 &&
-      ((this.converged && this.accepted.size >= this.request.minPeers) || this.inFlight.size === 0 || this.controller.signal.aborted)) {
+      ((this.converged && this.closeAcceptances() >= this.request.minPeers) || this.inFlight.size === 0 || this.controller.signal.aborted)) {
       this.finishForeground()
     }
     if (this.inFlight.size === 0) this.resolveIdle()

@@ -158,3 +158,18 @@ async function selfLookup (node: ChorusDHT): Promise<void> {
 export async function evictFromRoutingTable (node: ChorusDHT, peerId: string): Promise<void> {
   await removeFromRoutingTable(kadInternals(node.libp2p.services.dht), peerIdFromString(peerId))
 }
+
+/**
+ * Resolves once the background parts of `node`'s puts ended (a put resolves
+ * at its `minPeers` acceptances and places the record on the rest of the
+ * closest peers afterwards): then every copy the puts will make is made.
+ * Rejects after `timeout` ms.
+ */
+export async function waitForBackgroundPuts (node: ChorusDHT, timeout = 30_000): Promise<void> {
+  const pending = (): number => (node as unknown as { records?: { recordPut?: { pending?: number } } }).records?.recordPut?.pending ?? 0
+  const deadline = Date.now() + timeout
+  while (pending() > 0) {
+    if (Date.now() > deadline) throw new Error(`${pending()} background put(s) still running after ${timeout} ms`)
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+}

@@ -1,6 +1,6 @@
 // The put strategy of the README ("The put"): an early answer, the rest of
 // the placement in the background, one local write, nothing left after stop.
-import { createTestNetwork } from '../src/testing.js'
+import { createTestNetwork, waitForBackgroundPuts } from '../src/testing.js'
 import { MemoryDatastore } from 'datastore-core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bytes, policy, silentPeer, waitFor } from './fixtures.js'
@@ -37,7 +37,7 @@ describe('README "The put"', () => {
       return n
     }
     await waitFor(async () => (await holders()) === others.length, 20_000, 'the background to reach every closest peer')
-    await waitFor(() => backgroundPuts(putter) === 0, 20_000, 'the background put to end')
+    await waitForBackgroundPuts(putter, 20_000)
   })
 
   it('stores the record locally once per put (no second write through kad-dht)', async () => {
@@ -60,7 +60,7 @@ describe('README "The put"', () => {
     const before = recordWrites
     const result = await putter.putValue('/CHORUS/put/once', bytes(5))
     expect(result.remotePeers).toBe(2)
-    await waitFor(() => backgroundPuts(putter) === 0, 20_000, 'the background put to end')
+    await waitForBackgroundPuts(putter, 20_000)
     expect(recordWrites - before).toBe(1)
   })
 
