@@ -1,3 +1,10 @@
+// The defaults of settings a library owns come from that library, so the node
+// cannot drift from it (its config shows and passes them on).
+export { DEFAULT_BOOTSTRAP_INTERVAL, DEFAULT_BOOTSTRAP_TIMEOUT, DEFAULT_DISCOVERY_INTERVAL, DEFAULT_PEER_CLEANUP_INTERVAL, DEFAULT_PEER_TTL, DEFAULT_QUERY_TIMEOUT } from '@chorus-dht/dht-core'
+export { DEFAULT_CACHE_CLEANUP_INTERVAL, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES, DEFAULT_CACHE_TTL, DEFAULT_MAX_RECORD_SIZE, DEFAULT_REPLICATION_FACTOR } from '@chorus-dht/encrypted-storage'
+export { DEFAULT_CHECK_INTERVAL as DEFAULT_REPLICATION_CHECK_INTERVAL, DEFAULT_CLEANUP_INTERVAL as DEFAULT_REPLICATION_CLEANUP_INTERVAL, DEFAULT_MAX_CONCURRENT_REPLICATIONS, DEFAULT_MAX_PROVIDERS_PER_KEY, DEFAULT_PROVIDER_TTL, DEFAULT_REPROVIDE_INTERVAL } from '@chorus-dht/replication'
+export { DEFAULT_HEALTH_CHECK_INTERVAL, DEFAULT_MAX_CONSECUTIVE_FAILURES } from '@chorus-dht/hybrid-mock'
+
 /** Default data directory, relative to the working directory. */
 export const DEFAULT_DATA_DIR = './.chorus-dht'
 
@@ -31,68 +38,8 @@ export const DEFAULT_LOG_FORMAT = 'auto'
 /** Default DHT mode of dht-core (SPEC §5). */
 export const DEFAULT_DHT_MODE = 'auto'
 
-/** Default timeout of one bootstrap attempt, ms (SPEC §5). */
-export const DEFAULT_BOOTSTRAP_TIMEOUT = 30_000
-
-/** Default interval of the re-bootstrap loop while not connected, ms (SPEC §5). */
-export const DEFAULT_BOOTSTRAP_INTERVAL = 30_000
-
-/** Default interval of the discovery of `CHORUS:peer` providers, ms (SPEC §5). */
-export const DEFAULT_DISCOVERY_INTERVAL = 60_000
-
-/** Default interval of the cleanup of discovered peers, ms (SPEC §5). */
-export const DEFAULT_PEER_CLEANUP_INTERVAL = 300_000
-
-/** Default age after which an unseen discovered peer is dropped, ms (SPEC §5). */
-export const DEFAULT_PEER_TTL = 3_600_000
-
 /** Default interval of re-announcing this node's role and capabilities once joined, ms. */
 export const DEFAULT_ANNOUNCE_INTERVAL = 5 * 60_000
-
-/** Default timeout of one DHT network query, ms. */
-export const DEFAULT_QUERY_TIMEOUT = 30_000
-
-/** Default largest record, bytes (SPEC §6). */
-export const DEFAULT_MAX_RECORD_SIZE = 256 * 1024
-
-/** Default cache entry lifetime, ms (SPEC §6). */
-export const DEFAULT_CACHE_TTL = 600_000
-
-/** Default interval of the cache cleanup, ms (SPEC §6). */
-export const DEFAULT_CACHE_CLEANUP_INTERVAL = 300_000
-
-/** Default most cached entries. */
-export const DEFAULT_CACHE_MAX_ENTRIES = 1000
-
-/** Default most cached plaintext bytes (64 MiB). */
-export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024
-
-/** Default reprovide interval, ms (SPEC §7: 12 h). */
-export const DEFAULT_REPROVIDE_INTERVAL = 12 * 3_600_000
-
-/** Default provider cleanup interval, ms (SPEC §7: 1 h). */
-export const DEFAULT_REPLICATION_CLEANUP_INTERVAL = 3_600_000
-
-/** Default provider TTL, ms (SPEC §7: 24 h). */
-export const DEFAULT_PROVIDER_TTL = 24 * 3_600_000
-
-/** Default provider records kept per key (SPEC §7). */
-export const DEFAULT_MAX_PROVIDERS_PER_KEY = 10
-
-/** Default background replication operations at once (SPEC §7). */
-export const DEFAULT_MAX_CONCURRENT_REPLICATIONS = 5
-
-/** Default interval of the replica measurement loop, ms (10 min). */
-export const DEFAULT_REPLICATION_CHECK_INTERVAL = 600_000
-
-/** Default health-check interval of the hybrid DHT, ms (SPEC §8). */
-export const DEFAULT_HEALTH_CHECK_INTERVAL = 30_000
-
-/** Default consecutive failures that switch the hybrid DHT to the mock (SPEC §8). */
-export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 3
-
-/** Default replication factor (SPEC §7). */
-export const DEFAULT_REPLICATION_FACTOR = 3
 
 /** Default interval of re-reading the role directory and this node's grants, ms. */
 export const DEFAULT_AUTHORITY_REFRESH_INTERVAL = 60_000

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { SETTINGS, fileConfigSchema, loadConfig, renderConfigTemplate, resolveConfig } from '../src/config.js'
 import { getPath } from '../src/config/env.js'
+import { renderSettingsTable } from '../src/config/render.js'
 import { childLogger, componentLogger, createLogger, levelFor, logFormat } from '../src/logger.js'
 import { PKG_DIR } from './helpers.js'
 import type { SettingSpec } from '../src/config.js'
@@ -130,6 +131,13 @@ describe('unknown CHORUS_* variables', () => {
   it('leave alone the variables other chorus-dht commands read, and other prefixes', async () => {
     const c = await loadConfig({ env: { CHORUS_API_URL: 'http://x', CHORUS_AUTHORITY_PASSPHRASE: 'p', CHORUSX: '1', HOME: '/' }, cwd: tmpdir() })
     expect(c.role).toBe('admin')
+  })
+})
+
+describe('the settings table of the README', () => {
+  it('is the table made from the settings: every key, variable, flag and default as the node runs them', async () => {
+    const readme = await readFile(join(PKG_DIR, 'README.md'), 'utf8')
+    expect(readme).toContain(`\n${renderSettingsTable()}\n`)
   })
 })
 

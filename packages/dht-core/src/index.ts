@@ -461,3 +461,6 @@ export async function createChorusDHT (init: ChorusDHTInit = {}, components: Cho
   }
   return node
 }
+
+/** The defaults of the settings an application may show or pass on (the node's config does). */
+export { DEFAULT_BOOTSTRAP_TIMEOUT, DEFAULT_BOOTSTRAP_INTERVAL, DEFAULT_DISCOVERY_INTERVAL, DEFAULT_PEER_CLEANUP_INTERVAL, DEFAULT_PEER_TTL, DEFAULT_QUERY_TIMEOUT, DEFAULT_PUT_MIN_PEERS, DEFAULT_PUT_REPLICAS, DEFAULT_PUT_BACKGROUND_TIMEOUT } from './constants.js'

@@ -221,3 +221,6 @@ export function createEncryptedStorage (components: EncryptedStorageComponents, 
 export function encryptedStorage (init: EncryptedStorageInit = {}): (components: EncryptedStorageComponents) => EncryptedStorage {
   return (components) => new DefaultEncryptedStorage(components, init)
 }
+
+/** The defaults of the settings an application may show or pass on (the node's config does). */
+export { DEFAULT_MAX_RECORD_SIZE, DEFAULT_CACHE_TTL, DEFAULT_CACHE_CLEANUP_INTERVAL, DEFAULT_CACHE_MAX_ENTRIES, DEFAULT_CACHE_MAX_BYTES, DEFAULT_REPLICATION_FACTOR } from './constants.js'

@@ -413,3 +413,6 @@ export interface HybridDHT extends DHT {
 export function hybridDHT (init: HybridDHTInit = {}): (components: HybridDHTComponents) => HybridDHT {
   return (components) => new DefaultHybridDHT(components, init)
 }
+
+/** The defaults of the settings an application may show or pass on (the node's config does). */
+export { DEFAULT_HEALTH_CHECK_INTERVAL, DEFAULT_MAX_CONSECUTIVE_FAILURES } from './constants.js'

@@ -225,3 +225,6 @@ export interface ReplicationManager extends Startable {
 export function replicationManager (init: ReplicationManagerInit = {}): (components: ReplicationManagerComponents) => ReplicationManager {
   return (components) => new ReplicationManagerImpl(components, init)
 }
+
+/** The defaults of the settings an application may show or pass on (the node's config does). */
+export { DEFAULT_REPROVIDE_INTERVAL, DEFAULT_CLEANUP_INTERVAL, DEFAULT_PROVIDER_TTL, DEFAULT_MAX_PROVIDERS_PER_KEY, DEFAULT_MAX_CONCURRENT_REPLICATIONS, DEFAULT_CHECK_INTERVAL } from './constants.js'

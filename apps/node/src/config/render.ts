@@ -96,3 +96,24 @@ export function renderEffectiveConfig (resolved: ResolvedConfig): string {
   const head = `# config file: ${resolved.config.configFile ?? 'none'}; bootstrap source: ${resolved.config.p2p.bootstrapSource}`
   return `${head}\n${text.join('\n')}\n`
 }
+
+function tableDefault (s: SettingSpec): string {
+  if (s.default === undefined) return s.defaultText != null ? `\`${s.defaultText}\`` : '—'
+  if (Array.isArray(s.default)) return s.default.length === 0 ? '—' : s.default.map(v => `\`${String(v)}\``).join(', ')
+  if (typeof s.default === 'object' && s.default !== null) return Object.keys(s.default).length === 0 ? '—' : `\`${JSON.stringify(s.default)}\``
+  if (s.kind === 'duration' && typeof s.default === 'number') return `\`${formatDuration(s.default)}\``
+  return `\`${String(s.default)}\``
+}
+
+/**
+ * The settings table of the node README (key, variable, flag, default,
+ * meaning), made from {@link SETTINGS} so that the README cannot drift from
+ * the defaults the node runs with (a test compares them).
+ */
+export function renderSettingsTable (): string {
+  const rows = SETTINGS.map(s => {
+    const flag = s.flag == null ? '—' : `\`${s.flag}${s.arg != null ? ` <${s.arg}>` : ''}\`${s.kind === 'list' ? ' (repeatable)' : ''}`
+    return `| \`${s.key}\` | ${s.env != null ? `\`${s.env}\`` : '—'} | ${flag} | ${tableDefault(s)} | ${s.description.replaceAll('|', '\\|')} |`
+  })
+  return ['| key | env variable | flag of `start` / `config show` | default | meaning |', '|---|---|---|---|---|', ...rows].join('\n')
+}
