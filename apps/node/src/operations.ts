@@ -1,4 +1,3 @@
-import { headKey, versionKey } from '@chorus-dht/ucxl'
 import { BackendUnavailableError, NotFoundError } from '@chorus-dht/types'
 import type { ApiOperations, BackendState, KeyReplication } from './api.js'
 import type { DhtLayer } from './dht-layer.js'
@@ -50,13 +49,16 @@ export function nodeOperations (c: NodeOperationsComponents): ApiOperations {
 
   /** The DHT keys of an address: its head and each version the history knows. */
   const keysOf = async (address: string, signal: AbortSignal): Promise<KeyOf[]> => {
-    const versions = await storageOrFail().history(address, { signal }).catch((err: any) => {
+    const storage = storageOrFail()
+    // the key scheme is the storage's
+    const keys = storage.recordKeys(address)
+    const versions = await storage.history(address, { signal }).catch((err: any) => {
       if (err?.name === 'NotFoundError') return []
       throw err
     })
     return [
-      { key: headKey(address), kind: 'head' as const, version: null },
-      ...versions.map(v => ({ key: versionKey(address, v.version), kind: 'version' as const, version: v.version }))
+      { key: keys.head, kind: 'head' as const, version: null },
+      ...versions.map(v => ({ key: keys.version(v.version), kind: 'version' as const, version: v.version }))
     ]
   }
 

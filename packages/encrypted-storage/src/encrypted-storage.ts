@@ -12,7 +12,7 @@
 import { InvalidUcxlAddressError, parseLenient, withTemporal } from '@chorus-dht/ucxl'
 import { defaultLogger } from '@libp2p/logger'
 import { TypedEventEmitter } from 'main-event'
-import { nonNegativeInteger } from '@chorus-dht/utils'
+import { nonNegativeInteger, positiveInteger } from '@chorus-dht/utils'
 import { StorageAccounting } from './accounting.js'
 import { Background } from './background.js'
 import { ContentCache } from './cache.js'
@@ -32,7 +32,7 @@ import { cacheContent, copyMetadata, invalidate, Retrieval, versionAddress } fro
 import { checkContentSize, checkStore, readersFor } from './store-policy.js'
 import { KeyedLock, WriteLedger } from './write-ledger.js'
 import type { AuditFields } from './operations.js'
-import type { ConflictReport, EncryptedStorage, EncryptedStorageComponents, EncryptedStorageEvents, EncryptedStorageInit, OwnRecord, PublishedEventDetail } from './index.js'
+import type { AddressRecordKeys, ConflictReport, EncryptedStorage, EncryptedStorageComponents, EncryptedStorageEvents, EncryptedStorageInit, OwnRecord, PublishedEventDetail } from './index.js'
 import type { ResolvedInit } from './options.js'
 import type {
   AbortOptions, Clock, PeerInfo, RetrievedContent, RetrieveOptions, SearchQuery, StorageMetrics, StoreOptions, UCXLAddress, UCXLMetadata
@@ -252,6 +252,17 @@ export class DefaultEncryptedStorage extends TypedEventEmitter<EncryptedStorageE
 
   async discoverContentPeers (address: string, options?: AbortOptions): Promise<PeerInfo[]> {
     return this.operations.run(options, async (signal) => this.components.dht.findProviders(headKeyOf(target(address).logical), { signal }))
+  }
+
+  /**
+   * The DHT keys this store writes for an address (any temporal form): its
+   * head and its version `n` records. The key scheme is this package's; an
+   * application tracking or replicating the records asks here rather than
+   * computing it. Throws `InvalidUcxlAddressError` for a bad address.
+   */
+  recordKeys (address: string): AddressRecordKeys {
+    const { logical } = target(address)
+    return { address: logical, head: headKeyOf(logical), version: (n: number) => versionKeyOf(logical, positiveInteger('version', n)) }
   }
 
   async forget (address: string, options?: AbortOptions): Promise<boolean> {

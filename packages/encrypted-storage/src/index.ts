@@ -81,6 +81,16 @@ export interface OwnRecord {
   size: number
 }
 
+/** The DHT keys of one address, see `EncryptedStorage.recordKeys`. */
+export interface AddressRecordKeys {
+  /** The logical address (temporal `*^`). */
+  address: string
+  /** The key of the head record. */
+  head: string
+  /** The key of version `n` (a positive integer) of the address. */
+  version(n: number): string
+}
+
 /** The detail of the `published` event: a version this node acknowledged, and its records. */
 export interface PublishedEventDetail {
   metadata: UCXLMetadata
@@ -111,6 +121,13 @@ export interface EncryptedStorage extends UCXLStorage, Startable, TypedEventTarg
    * writer won. Runs every `reconcileInterval` ms while started.
    */
   reconcile(options?: AbortOptions): Promise<ConflictReport[]>
+  /**
+   * The DHT keys this store writes for an address (any temporal form): its
+   * head and its version records. Throws `InvalidUcxlAddressError` for a
+   * bad address, `InvalidParametersError` for a version that is not a
+   * positive integer.
+   */
+  recordKeys(address: string): AddressRecordKeys
   /**
    * Drops an address from this node's cache and content index (audited as
    * `delete`). Signed DHT records cannot be retracted from other peers;
