@@ -152,6 +152,7 @@ describe('the CLI on commander', () => {
     const cases = [
       ['search', '--limit', 'abc'],
       ['search', '--after', 'yesterday-ish'],
+      ['history', 'ucxl://a:admin@p:t/*^/x', '--all', '--cursor', 'abc'],
       ['get', 'ucxl://a:admin@p:t/*^/x', '--role', 'bad role'],
       ['start', '--api-port', 'eighty'],
       ['start', '--dht-mode', 'sometimes'],

@@ -199,6 +199,13 @@ describe('a network of node processes', { timeout: 120_000 }, () => {
     expect(got.stdout).toBe('second')
     const history = await getJson(`${restarted.api}/ucxl/${enc(address)}/history`, { 'x-chorus-role': 'backend_developer' })
     expect(history.body.response.data.versions.map((v: any) => v.version)).toEqual([1, 2])
+    // pages of one: the CLI shows the first and names the next; --all follows every page
+    const firstPage = await runCli(['history', address, '--limit', '1', '--api', restarted.api, '--role', 'backend_developer'])
+    expect(firstPage.stdout.trim().split('\n').map(l => l.split('\t')[0])).toEqual(['v1'])
+    expect(firstPage.stderr).toMatch(/2 in all; next page: --cursor \S+/)
+    const allPages = await runCli(['history', address, '--limit', '1', '--all', '--api', restarted.api, '--role', 'backend_developer', '--json'])
+    expect(allPages.code, allPages.stderr).toBe(0)
+    expect(JSON.parse(allPages.stdout)).toMatchObject({ total: 2, versions: [{ version: 1 }, { version: 2 }] })
     const older = await runCli(['get', 'ucxl://agent2:backend_developer@proj:task2/*~1/notes/persist', '--api', restarted.api, '--role', 'backend_developer'])
     expect(older.stdout).toBe('first')
     const search = await runCli(['search', '--agent', 'agent2', '--api', restarted.api, '--json'])

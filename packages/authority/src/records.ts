@@ -1,3 +1,8 @@
+// Over 400 lines: the four signed record types of the authority (directory,
+// grant, certificate, revocations) share one canonical form, one signing
+// domain and one set of field checkers; the types, their canonicaliser, the
+// signers and the verifier change together when the format does, so they
+// stay in the one file the SPEC's authority section maps to.
 import type { Clock } from '@chorus-dht/types'
 import {
   AUTHORITY_ENVELOPE_HEADER_LENGTH,

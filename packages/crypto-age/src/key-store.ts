@@ -1,3 +1,7 @@
+// Over 400 lines: one class, the on-disk key store (identity generations,
+// atomic writes with their file modes, rotation, the published recipients,
+// the permission checks on open). Its methods share the directory layout
+// and the generation numbering, which are private to it.
 import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'

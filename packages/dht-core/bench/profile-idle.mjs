@@ -1,8 +1,9 @@
 // Profiles the idle CPU of an N-node chorus-dht network in one process. Usage:
-// node --expose-gc bench/profile-idle.mjs [--n 100] [--idle 30] [--puts 20] [--gets 20] [--out idle.cpuprofile]
-// Forms the network as bench/index.mjs does, runs a few puts and gets, then profiles the idle
-// window only (node:inspector) and prints: the top functions by self time, self time by
-// package, the RPCs sent by message type, and dials / pings / connections opened while idle.
+// node --expose-gc bench/profile-idle.mjs [--n 100] [--idle 30] [--puts 20] [--gets 20] [--window idle|puts] [--out idle.cpuprofile]
+// Forms the network as bench/index.mjs does, runs a few puts and gets, then profiles one
+// window (node:inspector): the idle one after the operations (default), or with
+// `--window puts` the puts themselves. Prints the top functions by self time, self time by
+// package, the RPCs sent by message type, and dials / pings / connections opened in the window.
 import { createChorusNetwork, log } from './network.mjs'
 import { Session } from 'node:inspector/promises'
 import { writeFileSync } from 'node:fs'
@@ -17,6 +18,8 @@ const IDLE_S = Number(arg('idle', '30'))
 const PUTS = Number(arg('puts', '20'))
 const GETS = Number(arg('gets', '20'))
 const OUT = arg('out', undefined)
+const WINDOW = arg('window', 'idle')
+if (WINDOW !== 'idle' && WINDOW !== 'puts') throw new Error(`--window must be idle or puts, not ${WINDOW}`)
 const TOP = Number(arg('top', '30'))
 const EXTRA = JSON.parse(arg('chorus', '{}'))
 const enc = new TextEncoder()
@@ -53,6 +56,19 @@ while (nodes.some(n => n.getRoutingTablePeers().length < want) && performance.no
   await new Promise(r => setTimeout(r, 100))
 }
 log(`N=${N} formed in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+const session = new Session()
+session.connect()
+await session.post('Profiler.enable')
+await session.post('Profiler.setSamplingInterval', { interval: 1000 })
+let c0, w0
+const startWindow = async () => {
+  globalThis.gc?.()
+  counting = true
+  c0 = process.cpuUsage()
+  w0 = performance.now()
+  await session.post('Profiler.start')
+}
+if (WINDOW === 'puts') await startWindow()
 const keys = []
 for (let p = 0; p < PUTS; p++) {
   const key = `/CHORUS/profile/${p}`
@@ -61,21 +77,14 @@ for (let p = 0; p < PUTS; p++) {
   log(`put ${p} ${(performance.now() - tp).toFixed(0)} ms`)
   keys.push(key)
 }
-for (let g = 0; g < GETS; g++) {
-  await nodes[(g * 53 + 11) % N].getValue(keys[g % keys.length]).catch(err => log('get failed', err.message))
+if (WINDOW === 'idle') {
+  for (let g = 0; g < GETS; g++) {
+    await nodes[(g * 53 + 11) % N].getValue(keys[g % keys.length]).catch(err => log('get failed', err.message))
+  }
+  log('puts and gets done, idle window starts')
+  await startWindow()
+  await new Promise(r => setTimeout(r, IDLE_S * 1000))
 }
-log('puts and gets done, idle window starts')
-globalThis.gc?.()
-
-const session = new Session()
-session.connect()
-await session.post('Profiler.enable')
-await session.post('Profiler.setSamplingInterval', { interval: 1000 })
-counting = true
-const c0 = process.cpuUsage()
-const w0 = performance.now()
-await session.post('Profiler.start')
-await new Promise(r => setTimeout(r, IDLE_S * 1000))
 const { profile } = await session.post('Profiler.stop')
 const c = process.cpuUsage(c0)
 const wall = performance.now() - w0
@@ -110,12 +119,12 @@ for (const [id, us] of self) {
 const total = [...self.values()].reduce((a, b) => a + b, 0)
 const busy = [...byFn].filter(([f]) => !f.startsWith('(idle)') && !f.startsWith('(program)')).reduce((a, [, us]) => a + us, 0)
 const ms = (us) => (us / 1000).toFixed(0)
-console.log(`\nN=${N} idle ${IDLE_S} s: ${idleCores.toFixed(3)} cores (process.cpuUsage); profile ${ms(total)} ms sampled, ${ms(busy)} ms not idle`)
+console.log(`\nN=${N} ${WINDOW === 'idle' ? `idle ${IDLE_S} s` : `${PUTS} puts`} (${(wall / 1000).toFixed(1)} s): ${idleCores.toFixed(3)} cores (process.cpuUsage); profile ${ms(total)} ms sampled, ${ms(busy)} ms not idle`)
 console.log('\nTop functions by self time (ms):')
 for (const [fn, us] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${ms(us).padStart(7)}  ${fn}`)
 console.log('\nSelf time by package (ms):')
 for (const [pkg, us] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${ms(us).padStart(7)}  ${pkg}`)
-console.log(`\nWhile idle (${IDLE_S} s, whole network):`)
+console.log(`\nIn the window (whole network):`)
 for (const [what, n] of [...counts].sort((a, b) => b[1] - a[1])) console.log(`${String(n).padStart(7)}  ${what}`)
 await Promise.all(nodes.map(async (n) => { await n.stop() }))
 clearInterval(keepAlive)

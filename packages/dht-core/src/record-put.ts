@@ -1,3 +1,8 @@
+// Over 400 lines: one put, start to end: the lookup of the closest peers,
+// PUT_VALUE to them once it has converged, the count of acceptances among
+// the `putReplicas` closest, the background remainder and the confirmation
+// of a refusal. The pieces share
+// the state of one run (`PutRun`), which is private to this file.
 import { MessageType, Record as Libp2pRecord } from '@libp2p/kad-dht'
 import { operationSignal } from '@chorus-dht/utils'
 import { sha256 } from 'multiformats/hashes/sha2'

@@ -1,3 +1,7 @@
+// Over 400 lines: the one wire format of a chorus record (SPEC "Record
+// format"): its encoder, decoder, structure checks, signature verification
+// and the kad-dht validator built on them. Reader and writer of a format
+// change together, so they stay side by side.
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'

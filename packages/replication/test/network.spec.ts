@@ -38,10 +38,16 @@ async function stopNodes (ids: string[]): Promise<void> {
   }
 }
 
-/** Which running nodes hold `key`, asked by an independent node. */
+/**
+ * Which running nodes hold `key`, asked by an independent node. With a
+ * bucket size of 3 the asker may never have learnt some peer's address (a
+ * dial to a bare peer id waits for a peer lookup until the request times
+ * out), so it is told every address first, as an operator's probe would be.
+ */
 async function holdersOf (key: string, asker: ChorusDHT): Promise<string[]> {
   const out: string[] = []
   for (const n of running()) {
+    if (n !== asker) await asker.libp2p.peerStore.merge(n.libp2p.peerId, { multiaddrs: n.libp2p.getMultiaddrs() })
     if (await asker.getValueFromPeer(n.peerId, key) !== undefined) out.push(n.peerId)
   }
   return out.sort()

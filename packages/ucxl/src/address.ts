@@ -1,3 +1,6 @@
+// Over 400 lines: the UCXL address grammar, once: the strict parser, the
+// lenient one, the normaliser of address objects and the formatter share
+// its component and path readers, and must agree on every character.
 import type { TemporalSegment, UCXLAddress } from '@chorus-dht/types'
 import { describeChar, isComponentChar, isPathChar } from './charset.js'
 import { ANY, MAX_ADDRESS_LENGTH, UCXL_SCHEME } from './constants.js'

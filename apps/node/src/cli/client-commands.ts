@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { ApiClient, encodeAddress } from '../client.js'
+import { ApiClient, encodeAddress, listAll } from '../client.js'
 import { EXIT, DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_DATA_DIR } from '../constants.js'
 import { dataDirLayout, readRuntimeInfo } from '../data-dir.js'
 import { UsageError } from '../errors.js'
@@ -40,9 +40,26 @@ function field (m: Record<string, any>, camel: string): any {
 }
 
 const CURSOR_OPTION = { type: 'string', arg: 'CURSOR', help: 'the next page: the cursor the previous page named (next_cursor)' } as const
+const ALL_OPTION = { type: 'boolean', help: 'follow every page (next_cursor) and print them all; --limit is then the page size' } as const
+
+/**
+ * One page of a list endpoint (`field` names the list in `data`), or with
+ * `--all` every page: `{ items, total, next_cursor }` either way, so the
+ * printing is the same.
+ */
+async function listPage (client: ApiClient, path: string, field: string, values: Record<string, any>): Promise<{ items: any[], total: number, next_cursor: string | null, body?: unknown }> {
+  if (values.cursor != null && values.all === true) throw new UsageError('--all must not be given with --cursor: it reads every page from the first')
+  if (values.all === true) {
+    const all = await listAll(client, path, field, { headers: roleHeaders(values) })
+    return { items: all.items, total: all.total, next_cursor: null }
+  }
+  const answer = await client.request('GET', path, { headers: roleHeaders(values) })
+  const data = answer.body.response.data
+  return { items: data[field], total: data.total, next_cursor: data.next_cursor, body: answer.body }
+}
 
 /** Tells where the next page starts, on stderr so stdout stays the list. */
-function nextPage (data: Record<string, any>, io: CliIO): void {
+function nextPage (data: { total: number, next_cursor: string | null }, io: CliIO): void {
   if (data.next_cursor != null) io.stderr(`${data.total ?? 'more'} in all; next page: --cursor ${data.next_cursor}\n`)
 }
 
@@ -120,6 +137,7 @@ export const CLIENT_COMMANDS: CommandSpec[] = [
     options: {
       limit: { type: 'string', arg: 'N', check: checkInt(1), help: 'at most N versions' },
       cursor: CURSOR_OPTION,
+      all: ALL_OPTION,
       role: ROLE_OPTION,
       ...CLIENT_OPTIONS
     },
@@ -128,15 +146,15 @@ export const CLIENT_COMMANDS: CommandSpec[] = [
       const client = await clientFor(values, io)
       const q = new URLSearchParams()
       for (const k of ['limit', 'cursor']) if (values[k] != null) q.set(k, values[k])
-      const answer = await client.request('GET', `/ucxl/${encodeAddress(address)}/history${q.size > 0 ? `?${q}` : ''}`, { headers: roleHeaders(values) })
+      const page = await listPage(client, `/ucxl/${encodeAddress(address)}/history${q.size > 0 ? `?${q}` : ''}`, 'versions', values)
       if (values.json === true) {
-        io.stdout(json(answer.body))
+        io.stdout(json(page.body ?? { versions: page.items, total: page.total }))
         return EXIT.OK
       }
-      for (const v of answer.body.response.data.versions) {
+      for (const v of page.items) {
         io.stdout(`v${v.version}\t${iso(v.timestamp)}\t${field(v, 'creatorRole')}\t${field(v, 'contentType')}\t${v.size} B\t${v.hash}\n`)
       }
-      nextPage(answer.body.response.data, io)
+      nextPage(page, io)
       return EXIT.OK
     }
   },
@@ -155,6 +173,7 @@ export const CLIENT_COMMANDS: CommandSpec[] = [
       before: { type: 'string', arg: 'TIME', check: checkTime, help: 'created at or before (ms since the epoch or ISO date)' },
       limit: { type: 'string', arg: 'N', check: checkInt(1), help: 'at most N results (default 100)' },
       cursor: CURSOR_OPTION,
+      all: ALL_OPTION,
       role: ROLE_OPTION,
       ...CLIENT_OPTIONS
     },
@@ -164,15 +183,15 @@ export const CLIENT_COMMANDS: CommandSpec[] = [
       const map: Array<[string, string]> = [['agent', 'agent'], ['creator-role', 'creator_role'], ['address-role', 'address_role'], ['project', 'project'], ['task', 'task'], ['content-type', 'content_type'], ['after', 'created_after'], ['before', 'created_before'], ['limit', 'limit'], ['cursor', 'cursor']]
       for (const [opt, param] of map) if (values[opt] != null) q.set(param, values[opt])
       const client = await clientFor(values, io)
-      const answer = await client.request('GET', `/search${q.size > 0 ? `?${q}` : ''}`, { headers: roleHeaders(values) })
+      const page = await listPage(client, `/search${q.size > 0 ? `?${q}` : ''}`, 'results', values)
       if (values.json === true) {
-        io.stdout(json(answer.body))
+        io.stdout(json(page.body ?? { results: page.items, total: page.total }))
         return EXIT.OK
       }
-      for (const m of answer.body.response.data.results) {
+      for (const m of page.items) {
         io.stdout(`${m.address}\tv${m.version}\t${field(m, 'creatorRole')}\t${field(m, 'contentType')}\t${iso(m.timestamp)}\n`)
       }
-      nextPage(answer.body.response.data, io)
+      nextPage(page, io)
       return EXIT.OK
     }
   },
