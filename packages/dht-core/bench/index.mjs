@@ -186,7 +186,11 @@ async function measure (factory, n) {
   const getRpcs = (rpc.n - rpc1) / GETS
   const getCpuUsage = process.cpuUsage(getCpu0)
   const getCpu = (getCpuUsage.user + getCpuUsage.system) / 1000 / GETS
-  // idle CPU: nothing asked of the network for IDLE_S seconds
+  // idle CPU: nothing asked of the network for IDLE_S seconds. The garbage
+  // the puts and gets left is collected first (both rows alike): otherwise
+  // V8's lazy major GC of the workload's heap lands in the window at random
+  // (0.02-0.08 cores between runs at N=100) and is counted as idle cost
+  globalThis.gc?.()
   const c0 = process.cpuUsage()
   const w0 = performance.now()
   const rpcIdle0 = rpc.n
