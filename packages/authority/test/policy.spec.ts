@@ -215,3 +215,65 @@ describe('authorityRecordSelector and authorityRecordReplacer', () => {
     await expect(policy.validators.CHORUS(foreignDir.key, foreignDir.value)).rejects.toMatchObject({ reason: 'foreign-authority' })
   })
 })
+
+describe('the selector and replacer order, in detail', () => {
+  it('no values, or one value twice: index 0, and a record never replaces itself', async () => {
+    const one = await directory(1)
+    expect(authorityRecordSelector(one.key, [])).toBe(0)
+    expect(authorityRecordSelector(one.key, [one.value, one.value])).toBe(0)
+    expect(authorityRecordSelector(one.key, [one.value, one.value.slice()])).toBe(0)
+    expect(authorityRecordReplacer(one.key, one.value, one.value.slice())).toBe(false)
+  })
+
+  it('between equal generations and times, the lexicographically lower value bytes win', async () => {
+    for (let round = 0; round < 3; round++) {
+      const a = await directory(4, NOW)
+      const b = await directory(4, NOW)
+      const lower = Buffer.compare(a.value, b.value) < 0 ? 0 : 1
+      expect(authorityRecordSelector(a.key, [a.value, b.value])).toBe(lower)
+      expect(authorityRecordReplacer(a.key, lower === 0 ? b.value : a.value, lower === 0 ? a.value : b.value)).toBe(true)
+    }
+  })
+
+  it('the generation of a revocation list outranks its issuedAt', async () => {
+    const r1 = await signRevocations(authority.privateKey, { generation: 1, issuedAt: NOW + 1000, revoked: [] })
+    const r2 = await signRevocations(authority.privateKey, { generation: 2, issuedAt: NOW, revoked: [] })
+    expect(authorityRecordSelector(r1.key, [r1.value, r2.value])).toBe(1)
+    expect(authorityRecordSelector(r1.key, [r2.value, r1.value])).toBe(0)
+    expect(authorityRecordReplacer(r1.key, r2.value, r1.value)).toBe(false)
+    expect(authorityRecordReplacer(r1.key, r1.value, r2.value)).toBe(true)
+  })
+
+  it('the sequence of a grant or certificate outranks its issuedAt', async () => {
+    const to = (await newAgeKey()).recipient
+    const g1 = await signGrant(authority.privateKey, { peer, role: 'admin', sequence: 1, issuedAt: NOW + 1000, to, identities: null })
+    const g2 = await signGrant(authority.privateKey, { peer, role: 'admin', sequence: 2, issuedAt: NOW, to, identities: null })
+    expect(authorityRecordSelector(g1.key, [g2.value, g1.value])).toBe(0)
+    expect(authorityRecordReplacer(g1.key, g2.value, g1.value)).toBe(false)
+    const c1 = await signCertificate(authority.privateKey, { peer, roles: ['admin'], sequence: 1, issuedAt: NOW + 1000, expiresAt: NOW + 2000 })
+    const c2 = await signCertificate(authority.privateKey, { peer, roles: ['admin'], sequence: 2, issuedAt: NOW, expiresAt: NOW + 2000 })
+    expect(authorityRecordSelector(c1.key, [c2.value, c1.value])).toBe(0)
+    expect(authorityRecordReplacer(c1.key, c1.value, c2.value)).toBe(true)
+    expect(authorityRecordReplacer(c1.key, c2.value, c1.value)).toBe(false)
+  })
+
+  it('at equal counters the later issuedAt wins, in both directions', async () => {
+    const early = await directory(5, NOW)
+    const late = await directory(5, NOW + 1)
+    expect(authorityRecordSelector(early.key, [late.value, early.value])).toBe(0)
+    expect(authorityRecordReplacer(early.key, early.value, late.value)).toBe(true)
+    expect(authorityRecordReplacer(early.key, late.value, early.value)).toBe(false)
+  })
+
+  it('picks the best of many, skipping undecodable ones anywhere in the list', async () => {
+    const values = [await directory(2), await directory(7), await directory(3)].map(s => s.value)
+    expect(authorityRecordSelector('/k', [new Uint8Array(0), values[0], new Uint8Array([9]), values[1], values[2], new Uint8Array(80)])).toBe(3)
+    expect(authorityRecordReplacer('/k', new Uint8Array(0), new Uint8Array([9]))).toBe(true)
+  })
+
+  it('the validator resolves nothing and refuses what verifyAuthorityRecord refuses', async () => {
+    const one = await directory(1)
+    await expect(validate(one.key, one.value)).resolves.toBeUndefined()
+    await rejects(one.key, one.value.subarray(0, 10), 'unparsable')
+  })
+})

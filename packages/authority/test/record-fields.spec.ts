@@ -269,7 +269,7 @@ describe('canonical bodies of every type', () => {
     )
     const record = decodeAuthorityRecord(signed.value)
     expect(record.type === 'directory' && Object.keys(record.roles)).toEqual(['Alpha', '__proto__', 'mid', 'zeta'])
-    expect(record.type === 'directory' && record.roles.__proto__).toEqual({ recipient, generation: 4 })
+    expect(Object.getOwnPropertyDescriptor(record.type === 'directory' ? record.roles : {}, '__proto__')?.value).toEqual({ recipient, generation: 4 })
   })
 })
 

@@ -97,3 +97,64 @@ describe('routeByPrefix', () => {
     expect(() => routeByPrefix({ '/other/': ucxlPolicy })).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
   })
 })
+
+describe('routeByPrefix edges', () => {
+  it('names what is wrong with the routes', () => {
+    const fails = (routes: unknown, message: string) => {
+      expect(() => routeByPrefix(routes as Record<string, RecordPolicy>)).toThrow(expect.objectContaining({ name: 'InvalidParametersError', message }))
+    }
+    fails(null, 'routes must be an object of prefix → RecordPolicy')
+    fails('/CHORUS/', 'routes must be an object of prefix → RecordPolicy')
+    fails({ '': ucxlPolicy }, 'prefix "" must start with "/" and a namespace, e.g. "/CHORUS/ucxl/"')
+    fails({ 'CHORUS/ucxl/': ucxlPolicy }, 'prefix "CHORUS/ucxl/" must start with "/" and a namespace, e.g. "/CHORUS/ucxl/"')
+    fails({ '/': ucxlPolicy }, 'prefix "/" must start with "/" and a namespace, e.g. "/CHORUS/ucxl/"')
+    fails({ '/other/': ucxlPolicy }, 'the policy for prefix "/other/" has no validator for namespace other')
+    fails({ '/CHORUS/x/': null }, 'the policy for prefix "/CHORUS/x/" has no validator for namespace CHORUS')
+    fails({ '/CHORUS/x/': {} }, 'the policy for prefix "/CHORUS/x/" has no validator for namespace CHORUS')
+    expect(routeByPrefix({})).toEqual({ validators: {}, selectors: {}, replacers: {} })
+  })
+
+  it('treats a key that is not a string as unrouted', async () => {
+    const { validators, selectors, replacers } = routed()
+    const key = undefined as unknown as string
+    expect(() => validators.CHORUS(key, U('x'))).toThrow(expect.objectContaining({ name: 'UnroutedKeyError', key: 'undefined' }))
+    expect(selectors.CHORUS(key, [U('a'), U('bb')])).toBe(0)
+    expect(replacers.CHORUS(key, U('a'), U('bb'))).toBe(false)
+  })
+
+  it('uses a route\'s own replacer over its selector, and hands it the key and both values', () => {
+    const calls: unknown[] = []
+    const policy = routeByPrefix({
+      '/CHORUS/ucxl/': {
+        ...ucxlPolicy,
+        replacers: { CHORUS: (key, held, incoming) => { calls.push([key, held, incoming]); return held.length > incoming.length } }
+      }
+    })
+    const [short, long] = [U('a'), U('aaa')]
+    // The selector prefers the longer value; the replacer the opposite, and it decides.
+    expect(policy.selectors.CHORUS('/CHORUS/ucxl/k', [short, long])).toBe(1)
+    expect(policy.replacers.CHORUS('/CHORUS/ucxl/k', long, short)).toBe(true)
+    expect(policy.replacers.CHORUS('/CHORUS/ucxl/k', short, long)).toBe(false)
+    expect(calls).toEqual([['/CHORUS/ucxl/k', long, short], ['/CHORUS/ucxl/k', short, long]])
+  })
+
+  it('hands the selector the key and the values, and returns its answer', () => {
+    const seen: unknown[] = []
+    const policy = routeByPrefix({
+      '/CHORUS/a/': { validators: { CHORUS: () => {} }, selectors: { CHORUS: (key, values) => { seen.push([key, values.length]); return 2 } } }
+    })
+    expect(policy.selectors.CHORUS('/CHORUS/a/k', [U('1'), U('2'), U('3')])).toBe(2)
+    expect(seen).toEqual([['/CHORUS/a/k', 3]])
+    // A selector answering 2 for [held, incoming] does not prefer the incoming one.
+    expect(policy.replacers.CHORUS('/CHORUS/a/k', U('1'), U('2'))).toBe(false)
+  })
+
+  it('lets the longest prefix win whatever order the routes are given in', () => {
+    const named = (name: string): RecordPolicy => ({ validators: { CHORUS: () => { throw new Error(name) } } })
+    const policy = routeByPrefix({ '/CHORUS/special/': named('special'), '/CHORUS/': named('general'), '/CHORUS/spec/': named('spec') })
+    expect(() => policy.validators.CHORUS('/CHORUS/special/x', U(''))).toThrow(/^special$/)
+    expect(() => policy.validators.CHORUS('/CHORUS/spec/x', U(''))).toThrow(/^spec$/)
+    expect(() => policy.validators.CHORUS('/CHORUS/specia', U(''))).toThrow(/^general$/)
+    expect(() => policy.validators.CHORUS('/CHORUS/x', U(''))).toThrow(/^general$/)
+  })
+})

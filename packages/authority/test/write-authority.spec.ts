@@ -54,7 +54,7 @@ async function cert (options: CertOptions = {}): Promise<Uint8Array> {
   return value
 }
 
-async function rejectsWith (run: Promise<unknown>, reason: string, message?: RegExp | string): Promise<Error> {
+async function rejectsWith (run: unknown, reason: string, message?: RegExp | string): Promise<Error> {
   let caught: unknown
   try {
     await run

@@ -1,6 +1,7 @@
 // The put strategy of the README ("The put"): an early answer, the rest of
 // the placement in the background, one local write, nothing left after stop.
 import { createTestNetwork, waitForBackgroundPuts } from '../src/testing.js'
+import { MessageType } from '@libp2p/kad-dht'
 import { MemoryDatastore } from 'datastore-core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bytes, policy, silentPeer, waitFor } from './fixtures.js'
@@ -38,6 +39,44 @@ describe('README "The put"', () => {
     }
     await waitFor(async () => (await holders()) === others.length, 20_000, 'the background to reach every closest peer')
     await waitForBackgroundPuts(putter, 20_000)
+  })
+
+  it('dials no more of the closest than the acknowledgement needs before it, and the rest after', async () => {
+    // degree 2 over 24 nodes: a node is connected to few peers, and its
+    // routing table (filled by lookups) names many it is not connected to
+    const net = await createTestNetwork(24, { ...policy, putMinPeers: 1, putReplicas: 15 }, { degree: 2, minRoutingTableSize: 15 })
+    networks.push(net)
+    const putter = net.nodes.reduce((a, b) => a.libp2p.getConnections().length <= b.libp2p.getConnections().length ? a : b)
+    const network = (putter.libp2p.services.dht as unknown as { network: unknown }).network as { sendRequest: (to: any, msg: { type: MessageType }, ...rest: unknown[]) => unknown }
+    const original = network.sendRequest.bind(network)
+    let acknowledged = false
+    const sends: Array<{ peer: string, connected: boolean, beforeAck: boolean }> = []
+    // with minPeers 1 the put is acknowledged at the first answer to a
+    // PUT_VALUE: it marks the end of the foreground
+    network.sendRequest = (to, msg, ...rest) => {
+      const events = original(to, msg, ...rest) as AsyncIterable<{ name: string }>
+      if (msg.type !== MessageType.PUT_VALUE) return events
+      sends.push({ peer: to.toString(), connected: putter.libp2p.getConnections(to).length > 0, beforeAck: !acknowledged })
+      return (async function * () {
+        for await (const event of events) {
+          if (event.name === 'PEER_RESPONSE') acknowledged = true
+          yield event
+        }
+      })()
+    }
+    cleanups.push(() => { network.sendRequest = original })
+    const unconnected = net.nodes.filter(n => n !== putter && putter.libp2p.getConnections(n.libp2p.peerId).length === 0)
+    expect(unconnected.length).toBeGreaterThanOrEqual(2)
+
+    const result = await putter.putValue('/CHORUS/put/staged', bytes(7))
+    expect(result.remotePeers).toBeGreaterThanOrEqual(1)
+    // before the acknowledgement: the one (minPeers) closest, plus peers
+    // already connected; no dial to the rest
+    expect(sends.filter(s => s.beforeAck && !s.connected).length).toBeLessThanOrEqual(1)
+    // after it, the record still goes to every one of the 15 closest
+    await waitForBackgroundPuts(putter, 20_000)
+    expect(new Set(sends.map(s => s.peer)).size).toBe(15)
+    expect(sends.some(s => !s.beforeAck)).toBe(true)
   })
 
   it('stores the record locally once per put (no second write through kad-dht)', async () => {
