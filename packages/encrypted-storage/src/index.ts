@@ -59,6 +59,7 @@ export {
 } from './record.js'
 export type { ChorusRecord, DecodedRecord, RecordKind, RecordValidatorInit, SigningKey } from './record.js'
 export { AUDIT_GENESIS_HASH, fileAuditSink, memoryAuditSink } from './audit.js'
+export { anchoredHeadSelector, guardContentPolicy, reportingReplacer } from './policy-guards.js'
 export type { AuditHead, AuditVerifyOptions, ChainedAuditSink, FileAuditSinkInit, MemoryAuditSinkHandle } from './audit.js'
 
 /** What {@link EncryptedStorage.reconcile} did about one lost write. */

@@ -1,5 +1,11 @@
-import { MAX_VERSION_JUMP, decodeRecord } from '@chorus-dht/encrypted-storage'
-import type { ChorusRecord } from '@chorus-dht/encrypted-storage'
+// Guards a node puts around the record policy of `chorusRecordPolicy()`:
+// a head selector that sets aside a head far ahead of every other answer,
+// and a replacer that reports why it refused an incoming record. They live
+// with the record format they read (the node composes them, a library user
+// may too).
+import { MAX_VERSION_JUMP } from './constants.js'
+import { decodeRecord } from './record.js'
+import type { ChorusRecord } from './record.js'
 import type { RecordPolicy, RecordReplacer, RecordSelector } from '@chorus-dht/types'
 
 /** The DHT namespace of content records. */
@@ -21,7 +27,7 @@ function decode (value: Uint8Array): ChorusRecord | undefined {
  * highest head is more than `MAX_VERSION_JUMP` past the next highest answer,
  * it is set aside; the selector then chooses among the rest. A single peer
  * cannot end an address with a head at `Number.MAX_SAFE_INTEGER`; peers
- * colluding in one read can still lift it (SECURITY.md).
+ * colluding in one read can still lift it (the repository's SECURITY.md).
  */
 export function anchoredHeadSelector (inner: RecordSelector): RecordSelector {
   return (key, values) => {
