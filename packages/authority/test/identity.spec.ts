@@ -108,6 +108,7 @@ describe('authorityPublicKey refuses every id but the canonical Ed25519 form', (
     expect(message(42)).toBe('the authority id must be a non-empty peer-id string')
     expect(message('')).toBe('the authority id must be a non-empty peer-id string')
     expect(message('not a peer id')).toBe('the authority id "not a peer id" is not a peer id')
+    expect(() => authorityPublicKey('not a peer id')).toThrow(expect.objectContaining({ cause: expect.any(Error) }))
     const secp = peerIdFromPrivateKey(await generateKeyPair('secp256k1')).toString()
     expect(message(secp)).toBe(`the authority id "${secp}" is not an Ed25519 peer id`)
     // The same key as a CID string: a peer id, but not the canonical string of it.
@@ -168,10 +169,13 @@ describe('importAuthorityKey', () => {
 
   it('tells why a file does not open', async () => {
     const { privateKey } = await generateAuthority()
-    const fails = async (file: Uint8Array, name: string, message: string | RegExp, passphrase = 'pw') => {
-      const err = await importAuthorityKey(file, passphrase).catch((e: Error) => e)
+    const fails = async (file: Uint8Array, name: string, message: string | RegExp, cause = true) => {
+      const err = await importAuthorityKey(file, 'pw').catch((e: Error) => e)
       expect(err).toMatchObject({ name })
       expect((err as Error).message).toMatch(message)
+      // The failure underneath is kept, except where this package found the problem itself.
+      if (cause) expect((err as Error).cause).toBeInstanceOf(Error)
+      else expect((err as Error).cause).toBeUndefined()
     }
     await fails(await exportAuthorityKey(privateKey, 'right', FAST), 'WrongPassphraseError', 'the passphrase does not open this authority key file')
     await fails(new TextEncoder().encode('garbage'), 'InvalidAuthorityKeyError', 'not a readable age file')
@@ -190,7 +194,7 @@ describe('importAuthorityKey', () => {
     const secp = new Encrypter()
     secp.setPassphrase('pw')
     secp.setScryptWorkFactor(10)
-    await fails(await secp.encrypt(privateKeyToProtobuf(await generateKeyPair('secp256k1'))), 'InvalidAuthorityKeyError', 'the age file holds a secp256k1 key, not an Ed25519 authority key')
+    await fails(await secp.encrypt(privateKeyToProtobuf(await generateKeyPair('secp256k1'))), 'InvalidAuthorityKeyError', 'the age file holds a secp256k1 key, not an Ed25519 authority key', false)
   })
 
   it('keeps the underlying failure as the cause', async () => {

@@ -89,6 +89,8 @@ describe('decoding checks every field', () => {
     await refused(dir({ issuedAt: '0' }), 'bad-field', 'issuedAt must be a non-negative integer (ms)')
     await refused(grant({ issuedAt: 2 ** 53 }), 'bad-field', 'issuedAt must be a non-negative integer (ms)')
     await refused(cert({ expiresAt: -1 }), 'bad-field', 'expiresAt must be a non-negative integer (ms)')
+    await refused(cert({ issuedAt: -1 }), 'bad-field', 'issuedAt must be a non-negative integer (ms)')
+    await refused(revs({ issuedAt: null }), 'bad-field', 'issuedAt must be a non-negative integer (ms)')
     await refused(revs({ revoked: [{ peer, at: 1.5 }] }), 'bad-field', 'revoked[0].at must be a non-negative integer (ms)')
   })
 
@@ -176,6 +178,7 @@ describe('the envelope', () => {
     const empty = await craftEnvelope('', authority.privateKey)
     expect(empty.length).toBe(69)
     expect(message(() => decodeAuthorityEnvelope(empty))).toContain('the body is not UTF-8 JSON')
+    expect(() => decodeAuthorityEnvelope(empty)).toThrow(expect.objectContaining({ cause: expect.any(SyntaxError) }))
     const v2 = good.slice()
     v2[0] = 2
     expect(message(() => decodeAuthorityEnvelope(v2))).toContain('unknown envelope version 2')
@@ -273,7 +276,24 @@ describe('canonical bodies of every type', () => {
   })
 })
 
+describe('role names that look like numbers', () => {
+  it('are in code-point order too, not in the order JavaScript lists integer keys', async () => {
+    const signed = await signDirectory(authority.privateKey, { generation: 1, issuedAt: NOW, roles: { admin: { recipient, generation: 1 }, 2: { recipient, generation: 2 }, 10: { recipient, generation: 3 } } })
+    const entry = (name: string, generation: number) => `"${name}":{"recipient":"${recipient}","generation":${generation}}`
+    expect(text(decodeAuthorityEnvelope(signed.value).body)).toBe(
+      `{"type":"directory","authority":"${authority.id}","generation":1,"issuedAt":${NOW},"roles":{${entry('10', 3)},${entry('2', 2)},${entry('admin', 1)}}}`
+    )
+    expect(decodeAuthorityRecord(signed.value)).toMatchObject({ roles: { 10: { generation: 3 }, 2: { generation: 2 }, admin: { generation: 1 } } })
+  })
+})
+
 describe('signing', () => {
+  it('returns the record in canonical form, as it was signed', async () => {
+    const signed = await signDirectory(authority.privateKey, { generation: 1, issuedAt: NOW, roles: { zeta: { recipient, generation: 1 }, alpha: { recipient, generation: 2 } } })
+    expect(signed.record.type === 'directory' && Object.keys(signed.record.roles)).toEqual(['alpha', 'zeta'])
+    expect(signed.record).toEqual(decodeAuthorityRecord(signed.value))
+  })
+
   it('refuses a key that is not Ed25519 and a body that is not an object', async () => {
     const secp = await generateKeyPair('secp256k1') as unknown as AuthorityPrivateKey
     await expect(signDirectory(secp, { generation: 1, issuedAt: NOW, roles: {} })).rejects.toMatchObject({ name: 'InvalidParametersError', message: 'the authority key must be an Ed25519 private key' })
@@ -321,6 +341,8 @@ describe('verifyAuthorityRecord', () => {
     const signed = await signDirectory(authority.privateKey, { generation: 1, issuedAt: NOW, roles: {} })
     const garbage = new Uint8Array(100).fill(7)
     expect(await reason(signed.key, 'bytes')).toMatchObject({ reason: 'unparsable', message: expect.stringContaining('the value is not bytes') })
+    // Whatever its length: a value that is not bytes is never measured.
+    expect(await reason(signed.key, 'b'.repeat(200), { maxRecordSize: 100 })).toMatchObject({ reason: 'unparsable', message: expect.stringContaining('the value is not bytes') })
     expect(await reason('/CHORUS/ucxl/x', new Uint8Array(200), { maxRecordSize: 100 })).toMatchObject({ reason: 'too-large', message: expect.stringContaining('200 bytes is over the 100-byte limit') })
     expect(await reason('/CHORUS/ucxl/x', garbage)).toMatchObject({ reason: 'wrong-key', message: expect.stringContaining('the key is not under /CHORUS/authority/') })
     expect(await reason(undefined, signed.value)).toMatchObject({ reason: 'wrong-key' })
@@ -370,6 +392,7 @@ describe('verifyAuthorityRecord', () => {
       await expect(verifyAuthorityRecord(signed.key, signed.value, init as { authority: string })).rejects.toMatchObject({ name: 'InvalidParametersError', message: expect.stringContaining(message) })
     }
     await bad(undefined, 'init.authority is required')
+    await bad(null, 'init.authority is required')
     await bad('x', 'init.authority is required')
     await bad({ authority: authority.id, maxRecordSize: 1.5 }, 'init.maxRecordSize must be a positive integer')
     await bad({ authority: authority.id, maxRecordSize: -1 }, 'init.maxRecordSize must be a positive integer')
@@ -378,5 +401,7 @@ describe('verifyAuthorityRecord', () => {
     await bad({ authority: authority.id, maxClockSkew: 0.5 }, 'init.maxClockSkew must be a non-negative integer')
     await bad({ authority: authority.id, maxClockSkew: Number.POSITIVE_INFINITY }, 'init.maxClockSkew must be a non-negative integer')
     await expect(verifyAuthorityRecord(signed.key, signed.value, { authority: authority.id, clock, maxRecordSize: 1024, maxClockSkew: 0 })).resolves.toEqual(signed.record)
+    // The smallest limit is 1 byte, which every record is over.
+    expect(await reason(signed.key, signed.value, { maxRecordSize: 1 })).toMatchObject({ reason: 'too-large', message: expect.stringContaining('over the 1-byte limit') })
   })
 })
