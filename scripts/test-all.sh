@@ -25,9 +25,13 @@ pnpm install --frozen-lockfile
 node --test scripts/test/test-summary.test.mjs
 node scripts/test-summary.mjs --begin
 pnpm run check
-# A quick mutation run (Stryker) on the UCXL temporal parser and DHT keys,
-# failing below an 80 % score; the full runs are `pnpm mutate` (see the READMEs).
-(cd packages/ucxl && pnpm exec stryker run stryker.quick.config.mjs --concurrency 2)
+# Quick mutation runs (Stryker), each failing below an 80 % score: the UCXL
+# parser (address.ts, temporal.ts; ~2 min), the age format (format, armor,
+# base64, keys; ~2 min) and the record format and validator (record.ts;
+# ~3.5 min). The full runs are `pnpm mutate` (see the READMEs).
+for pkg in ucxl crypto-age encrypted-storage; do
+  (cd "packages/$pkg" && pnpm exec stryker run stryker.quick.config.mjs --concurrency 2)
+done
 # Each published package packed, installed alone and imported; then each README's
 # first example run as written with only what its Install line names.
 node scripts/check-pack.mjs \

@@ -1,9 +1,9 @@
 // @ts-check
-// A quick mutation run for CI: the temporal segments and DHT keys, from scratch, failing below the floor.
+// A quick mutation run for CI: the UCXL parser (address grammar and temporal segments), from scratch, failing below the floor.
 import { strykerConfig } from '../../stryker.base.mjs'
 
 export default strykerConfig({
-  mutate: ['src/temporal.ts', 'src/dht-key.ts'],
+  mutate: ['src/address.ts', 'src/temporal.ts'],
   incremental: false,
   reporters: ['clear-text', 'json'],
   jsonReporter: { fileName: 'reports/mutation-quick/mutation.json' },
