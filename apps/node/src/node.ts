@@ -294,7 +294,10 @@ export class ChorusNode {
       cacheTtl: config.storage.cacheTtl,
       cacheMaxEntries: config.storage.cacheMaxEntries,
       cacheMaxBytes: config.storage.cacheMaxBytes,
-      cacheCleanupInterval: config.storage.cacheCleanupInterval
+      cacheCleanupInterval: config.storage.cacheCleanupInterval,
+      headQuorum: config.storage.headQuorum,
+      maxRepublishAttempts: config.storage.maxRepublishAttempts,
+      reconcileInterval: config.storage.reconcileInterval
     })
     this.storage = storage
     // every acknowledged version (a store, a pending store finished after a
@@ -316,7 +319,8 @@ export class ChorusNode {
         maxConcurrentReplications: config.replication.maxConcurrentReplications,
         checkInterval: config.replication.checkInterval,
         enableAutoReplication: config.replication.enableAutoReplication,
-        enableReprovide: config.replication.enableReprovide
+        enableReprovide: config.replication.enableReprovide,
+        peerQueryTimeout: config.replication.peerQueryTimeout
       })({ dht: dht.dht, logger: this.components })
       this.replication = replication
       stages.push(['replication', async () => { await replication.stop() }])

@@ -165,7 +165,11 @@ export async function resolveConfig (init: LoadConfigInit = {}): Promise<Resolve
       peerCleanupInterval: v('p2p.peerCleanupInterval'),
       peerTTL: v('p2p.peerTTL'),
       announceInterval: v('p2p.announceInterval'),
-      queryTimeout: v('p2p.queryTimeout')
+      queryTimeout: v('p2p.queryTimeout'),
+      peerRequestTimeout: v('p2p.peerRequestTimeout'),
+      putMinPeers: v('p2p.putMinPeers'),
+      putReplicas: v('p2p.putReplicas'),
+      connectionPingInterval: v('p2p.connectionPingInterval')
     },
     dht: {
       useRealDHT: v('dht.useRealDHT'),
@@ -183,14 +187,18 @@ export async function resolveConfig (init: LoadConfigInit = {}): Promise<Resolve
       maxConcurrentReplications: v('replication.maxConcurrentReplications'),
       checkInterval: v('replication.checkInterval'),
       enableAutoReplication: v('replication.enableAutoReplication'),
-      enableReprovide: v('replication.enableReprovide')
+      enableReprovide: v('replication.enableReprovide'),
+      peerQueryTimeout: v('replication.peerQueryTimeout')
     },
     storage: {
       maxRecordSize: v('storage.maxRecordSize'),
       cacheTtl: v('storage.cacheTtl'),
       cacheMaxEntries: v('storage.cacheMaxEntries'),
       cacheMaxBytes: v('storage.cacheMaxBytes'),
-      cacheCleanupInterval: v('storage.cacheCleanupInterval')
+      cacheCleanupInterval: v('storage.cacheCleanupInterval'),
+      headQuorum: v('storage.headQuorum'),
+      maxRepublishAttempts: v('storage.maxRepublishAttempts'),
+      reconcileInterval: v('storage.reconcileInterval')
     },
     log: {
       level: v('log.level'),

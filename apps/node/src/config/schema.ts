@@ -168,6 +168,14 @@ export interface NodeConfig {
     announceInterval: number
     /** dht-core's `queryTimeout`, ms. */
     queryTimeout: number
+    /** dht-core's `peerRequestTimeout`, ms. */
+    peerRequestTimeout: number
+    /** dht-core's `putMinPeers`. */
+    putMinPeers: number
+    /** dht-core's `putReplicas`. */
+    putReplicas: number
+    /** dht-core's `connectionPingInterval`, ms. */
+    connectionPingInterval: number
   }
   dht: {
     useRealDHT: boolean
@@ -186,6 +194,8 @@ export interface NodeConfig {
     checkInterval: number
     enableAutoReplication: boolean
     enableReprovide: boolean
+    /** replication's `peerQueryTimeout`, ms. */
+    peerQueryTimeout: number
   }
   storage: {
     maxRecordSize: number
@@ -193,6 +203,12 @@ export interface NodeConfig {
     cacheMaxEntries: number
     cacheMaxBytes: number
     cacheCleanupInterval: number
+    /** encrypted-storage's `headQuorum`. */
+    headQuorum: number
+    /** encrypted-storage's `maxRepublishAttempts`. */
+    maxRepublishAttempts: number
+    /** encrypted-storage's `reconcileInterval`, ms. */
+    reconcileInterval: number
   }
   log: {
     level: LogLevel
