@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { main } from '../src/cli-main.js'
 import { SETTINGS } from '../src/config.js'
-import { PKG_DIR, runCli } from './helpers.js'
+import { CLI, PKG_DIR, cleanEnv, runCli } from './helpers.js'
 import type { CliIO } from '../src/cli-main.js'
 
 function io (): CliIO & { out: string, err: string } {
@@ -137,6 +138,17 @@ describe('the CLI on commander', () => {
       expect(await main(argv, o), argv.join(' ')).toBe(0)
       expect(o.out.trim()).toBe(version)
     }
+  })
+
+  it('ends quietly when the reader closes the pipe (help start | head -0)', async () => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', CLI, 'help', 'start'], { cwd: PKG_DIR, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    // the reader is gone before the CLI writes a byte
+    proc.stdout.destroy()
+    let stderr = ''
+    proc.stderr.on('data', d => { stderr += d })
+    const code = await new Promise<number | null>(resolve => proc.once('exit', resolve))
+    expect(stderr).not.toMatch(/EPIPE|Error/)
+    expect(code).toBe(0)
   })
 
   it('help <command> prints that command\'s help', async () => {

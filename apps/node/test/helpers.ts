@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 
 /** The package directory: processes run the CLI from source through tsx. */
 export const PKG_DIR = join(dirname(fileURLToPath(import.meta.url)), '..')
-const CLI = join(PKG_DIR, 'src', 'cli.ts')
+export const CLI = join(PKG_DIR, 'src', 'cli.ts')
 
 /** A clean environment: nothing CHORUS_* leaks in from the test runner. */
 export function cleanEnv (extra: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -8,8 +8,23 @@ export interface CliIO {
   cwd: string
 }
 
+/**
+ * A reader that closed the pipe (`chorus-dht help start | head`) has all it
+ * wanted: end quietly, as Unix tools do, instead of crashing on EPIPE.
+ */
+let quiet = false
+function quietOnClosedPipe (stream: NodeJS.WriteStream, code: number): void {
+  if (quiet) return
+  quiet = true
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(code)
+    throw err
+  })
+}
+
 /** The real process's IO. */
 export function processIO (): CliIO {
+  quietOnClosedPipe(process.stdout, 0)
   return {
     stdout: text => { process.stdout.write(text) },
     stderr: text => { process.stderr.write(text) },
