@@ -189,6 +189,12 @@ describe('the CLI on commander', () => {
     expect(await main(['config', 'show'], o)).toBe(2)
     expect(o.err).toContain('CHORUS_API_PROT')
     expect(o.err).toContain('did you mean CHORUS_API_PORT?')
+    // client commands too, before they contact a node
+    const c = io()
+    c.env = { CHORUS_API_TOKN: 'x'.repeat(16) }
+    expect(await main(['status', '--api', 'http://127.0.0.1:9'], c)).toBe(2)
+    expect(c.err).toContain('did you mean CHORUS_API_TOKEN?')
+    expect(c.err).not.toContain('cannot reach')
   })
 
   it('keys generate refuses a role that is not in the role table', async () => {

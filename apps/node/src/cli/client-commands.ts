@@ -4,12 +4,15 @@ import { ApiClient, encodeAddress, listAll } from '../client.js'
 import { EXIT, DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_DATA_DIR } from '../constants.js'
 import { dataDirLayout, readRuntimeInfo } from '../data-dir.js'
 import { UsageError } from '../errors.js'
+import { checkEnvNames } from '../config/env.js'
 import { CLIENT_OPTIONS, ROLE_OPTION, checkInt, checkRole, checkTime } from './options.js'
 import type { CliIO } from './io.js'
 import type { CommandSpec } from './options.js'
 
 /** The API client of a client command: --api, else CHORUS_API_URL, else the node running on --data-dir, else the default. */
 export async function clientFor (values: Record<string, any>, io: CliIO): Promise<ApiClient> {
+  // a misspelt CHORUS_* variable is an error here too, as for the node commands
+  checkEnvNames(io.env)
   let api: string | undefined = values.api ?? (io.env.CHORUS_API_URL !== '' ? io.env.CHORUS_API_URL : undefined)
   if (api == null) {
     const dataDir = resolve(io.cwd, values['data-dir'] ?? (io.env.CHORUS_DATA_DIR !== '' ? io.env.CHORUS_DATA_DIR : undefined) ?? DEFAULT_DATA_DIR)
