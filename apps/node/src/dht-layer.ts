@@ -146,10 +146,8 @@ class HybridDhtLayer implements DhtLayer {
     this.dht = hybrid
     this.config = init.config
     this.log = init.logger.forComponent('chorus-dht:node:dht')
-    // optional setting p2p.announceInterval (ms); the default otherwise
-    const configured = (init.config.p2p as { announceInterval?: number }).announceInterval
-    const interval = typeof configured === 'number' && configured > 0 ? configured : DEFAULT_ANNOUNCE_INTERVAL
-    this.announcer = repeatingTask(async options => { await this.announce(options?.signal) }, interval, { runImmediately: true, timeout: 60_000 })
+    // p2p.announceInterval (ms): the config schema makes it positive and fills in the default
+    this.announcer = repeatingTask(async options => { await this.announce(options?.signal) }, init.config.p2p.announceInterval, { runImmediately: true, timeout: 60_000 })
   }
 
   realNode (): ChorusDHT | undefined {
