@@ -204,11 +204,7 @@ export const CLIENT_COMMANDS: CommandSpec[] = [
     example: 'chorus-dht status --api http://127.0.0.1:8080   # node_recipient is what authority grant --to needs',
     options: CLIENT_OPTIONS,
     async run (values, positionals, io) {
-      if (positionals.length > 0) throw new UsageError('status takes no arguments')
-      const client = await clientFor(values, io)
-      const answer = await client.request('GET', '/status')
-      io.stdout(json(values.json === true ? answer.body : answer.body.response.data))
-      return EXIT.OK
+      return await getAndPrint(values, positionals, io, 'status', '/status', data => [json(data)])
     }
   },
   {
