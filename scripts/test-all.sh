@@ -6,6 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
 
+# The Node.js line the README's support statement names (20.19 or later);
+# printed so a CI log says which one the suite ran on.
+node -e '
+const [major, minor] = process.versions.node.split(".").map(Number)
+console.log(`node ${process.version}`)
+if (major < 20 || (major === 20 && minor < 19)) {
+  console.error(`Node.js 20.19 or later is needed (README: Supported Node.js versions); this is ${process.version}`)
+  process.exit(1)
+}'
+
 . scripts/ensure-pnpm.sh
 
 # The reference age CLI, for the interoperability tests of crypto-age, and
