@@ -154,7 +154,7 @@ export class AuthoritySync {
       this.state = JSON.parse(await readFile(this.init.statePath, 'utf8'))
       this.state.grants ??= {}
     } catch (err: any) {
-      if (err.code !== 'ENOENT') this.log.error('cannot read %s, starting afresh - %s', this.init.statePath, err.message)
+      if (err.code !== 'ENOENT') this.log.error('cannot read %s, starting afresh - %e', this.init.statePath, err)
     }
     await this.restoreWriteAuthority()
     this.timer = setInterval(() => { void this.refresh() }, this.init.refreshInterval)
@@ -211,7 +211,7 @@ export class AuthoritySync {
     } catch (err: any) {
       if (!isNotFound(err)) {
         result.errors.push(`directory: ${err.message}`)
-        this.log.error('cannot read the role directory - %s', err.message)
+        this.log.error('cannot read the role directory - %e', err)
       } else {
         this.log('no role directory published yet')
       }
@@ -224,7 +224,7 @@ export class AuthoritySync {
       } catch (err: any) {
         if (isNotFound(err)) return
         result.errors.push(`grant ${role}: ${err.message}`)
-        this.log.error('cannot apply the grant of role %s - %s', role, err.message)
+        this.log.error('cannot apply the grant of role %s - %e', role, err)
       }
     }))
     if (this.components.writeAuthority != null) {
@@ -233,7 +233,7 @@ export class AuthoritySync {
     if (result.applied.length > 0 || result.directoryGeneration > 0 || result.certificate != null || result.revocations != null) {
       await writeFileAtomic(this.init.statePath, `${JSON.stringify(this.state, null, 2)}\n`, 0o600).catch((err: any) => {
         result.errors.push(`state: ${err.message}`)
-        this.log.error('cannot write %s - %s', this.init.statePath, err.message)
+        this.log.error('cannot write %s - %e', this.init.statePath, err)
       })
     }
     this.last = result
@@ -270,13 +270,13 @@ export class AuthoritySync {
     if (wa == null) return
     if (this.state.certificate != null) {
       await wa.addCertificate(new Uint8Array(Buffer.from(this.state.certificate.value, 'base64'))).catch((err: any) => {
-        this.log.error('the persisted certificate is not valid, dropped - %s', err.message)
+        this.log.error('the persisted certificate is not valid, dropped - %e', err)
         this.state.certificate = undefined
       })
     }
     if (this.state.revocations != null) {
       await wa.setRevocations(new Uint8Array(Buffer.from(this.state.revocations.value, 'base64'))).catch((err: any) => {
-        this.log.error('the persisted revocation list is not valid, dropped - %s', err.message)
+        this.log.error('the persisted revocation list is not valid, dropped - %e', err)
         this.state.revocations = undefined
       })
     }
@@ -305,7 +305,7 @@ export class AuthoritySync {
         await this.applyCertificate(await readCertificateFile(this.init.certificateFile), this.init.certificateFile, result)
       } catch (err: any) {
         result.errors.push(`certificate file: ${err.message}`)
-        this.log.error('cannot apply the certificate file %s - %s', this.init.certificateFile, err.message)
+        this.log.error('cannot apply the certificate file %s - %e', this.init.certificateFile, err)
       }
     }
     try {
@@ -314,7 +314,7 @@ export class AuthoritySync {
     } catch (err: any) {
       if (isNotFound(err)) return
       result.errors.push(`certificate: ${err.message}`)
-      this.log.error('cannot apply this node\'s certificate - %s', err.message)
+      this.log.error('cannot apply this node\'s certificate - %e', err)
     }
   }
 
@@ -336,7 +336,7 @@ export class AuthoritySync {
     } catch (err: any) {
       if (isNotFound(err)) return
       result.errors.push(`revocations: ${err.message}`)
-      this.log.error('cannot apply the revocation list - %s', err.message)
+      this.log.error('cannot apply the revocation list - %e', err)
     }
   }
 

@@ -181,7 +181,7 @@ class HybridDhtLayer implements DhtLayer {
     } catch (err: any) {
       this.announced = false
       if (this.running) this.retry = setTimeout(() => { this.announcer.run() }, ANNOUNCE_RETRY)
-      this.log('role announcement deferred - %s', err.message)
+      this.log('role announcement deferred - %e', err)
     }
   }
 
@@ -222,7 +222,7 @@ class HybridDhtLayer implements DhtLayer {
         }
         answered++
       } catch (err: any) {
-        warnOf(this.log)('bootstrap peer %s is unreachable - %s', addr, err.message)
+        warnOf(this.log)('bootstrap peer %s is unreachable - %e', addr, err)
       }
     }))
     if (answered > 0) {

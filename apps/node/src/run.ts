@@ -47,7 +47,7 @@ export async function runNode (config: NodeConfig, io: CliIO): Promise<number> {
     node.reload().then(r => {
       logger.info({ roles: r.roles, bootstrap: r.bootstrap, source: r.bootstrapSource, dialed: r.dialed }, 'reloaded')
     }, err => {
-      logger.error({ err: err.message }, 'reload failed; keeping the previous roles and bootstrap list')
+      logger.error({ err }, 'reload failed; keeping the previous roles and bootstrap list')
     })
   }
   process.on('SIGINT', onStop)

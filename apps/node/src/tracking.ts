@@ -46,7 +46,7 @@ export class ReplicationTracker {
     try {
       for await (const r of records) this.track(r.key, r.size)
     } catch (err: any) {
-      this.init.log.warn({ err: err.message }, 'could not re-track stored content')
+      this.init.log.warn({ err }, 'could not re-track stored content')
     }
   }
 
@@ -59,7 +59,7 @@ export class ReplicationTracker {
       try {
         await this.init.replication.addContent(key, size, 1)
       } catch (err: any) {
-        if (this.init.running()) this.init.log.warn({ err: err.message, key }, 'replication tracking failed')
+        if (this.init.running()) this.init.log.warn({ err, key }, 'replication tracking failed')
       }
     }
   }
