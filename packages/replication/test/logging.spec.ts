@@ -2,31 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_LOG_PREFIX, replicationManager } from '../src/index.js'
 import { bytes, mockCluster, spyDHT } from './fixtures/mock.js'
 import type { MockCluster } from './fixtures/mock.js'
+import { recordingLogger } from './fixtures/logger.js'
 import type { ReplicationManager } from '../src/index.js'
-import type { ComponentLogger } from '@chorus-dht/types'
-
-interface Line { component: string, level: 'debug' | 'warn' | 'error' | 'trace', args: unknown[] }
-
-/** A ComponentLogger that records every line with its component and level. */
-function recordingLogger (withWarn = true): { logger: ComponentLogger, components: string[], lines: Line[] } {
-  const components: string[] = []
-  const lines: Line[] = []
-  return {
-    components,
-    lines,
-    logger: {
-      forComponent (component: string) {
-        components.push(component)
-        const log: any = (...args: unknown[]) => { lines.push({ component, level: 'debug', args }) }
-        log.error = (...args: unknown[]) => { lines.push({ component, level: 'error', args }) }
-        log.trace = (...args: unknown[]) => { lines.push({ component, level: 'trace', args }) }
-        if (withWarn) log.warn = (...args: unknown[]) => { lines.push({ component, level: 'warn', args }) }
-        log.enabled = true
-        return log
-      }
-    }
-  }
-}
 
 let cluster: MockCluster | undefined
 let managers: ReplicationManager[] = []
