@@ -1,7 +1,7 @@
 // @ts-check
 // The Stryker (mutation testing) setup the packages share: `pnpm mutate` in
-// every library package but types and dht-core (not part of
-// `pnpm run check`). Each package's stryker.config.mjs calls strykerConfig().
+// every library package (not part of `pnpm run check`). Each package's
+// stryker.config.mjs calls strykerConfig().
 import { createRequire } from 'node:module'
 
 // Stryker looks for plugins beside itself; under pnpm the runner is not there.
