@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { backgroundTask, jittered } from '../src/utils.js'
+import { backgroundTask, jittered, OperationSignal } from '../src/utils.js'
 import type { Logger } from '@chorus-dht/types'
 
 function recordingLog (): Logger & { errors: unknown[][] } {
@@ -110,5 +110,145 @@ describe('backgroundTask', () => {
     await vi.advanceTimersByTimeAsync(100)
     expect(calls).toBe(2)
     await task.stop()
+  })
+})
+
+describe('backgroundTask, stop and restart', () => {
+  beforeEach(() => { vi.useFakeTimers() })
+  afterEach(() => { vi.useRealTimers() })
+
+  it('a run that throws because stop() aborted it is not logged; one that fails on its own is, with the loop name', async () => {
+    const log = recordingLog()
+    const task = backgroundTask('sync', 100, async (signal) => {
+      await new Promise<void>((resolve, reject) => { signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true }) })
+    }, { log, random: fixed(0) })
+    task.start()
+    await vi.advanceTimersByTimeAsync(100)
+    await task.stop()
+    expect(log.errors).toEqual([])
+
+    const failing = backgroundTask('sync', 100, async () => { throw new Error('boom') }, { log, random: fixed(0) })
+    failing.start()
+    await vi.advanceTimersByTimeAsync(100)
+    await failing.stop()
+    expect(log.errors).toHaveLength(1)
+    expect(log.errors[0].slice(0, 2)).toEqual(['%s loop failed - %e', 'sync'])
+  })
+
+  it('start() after stop() runs again, first after firstRunDelay again', async () => {
+    const runs: number[] = []
+    const task = backgroundTask('t', 10_000, async () => { runs.push(Date.now()) }, { log: recordingLog(), random: fixed(0.5), firstRunDelay: 200 })
+    const t0 = Date.now()
+    task.start()
+    await vi.advanceTimersByTimeAsync(100)
+    expect(runs).toEqual([t0 + 100])
+    await task.stop()
+    await task.stop()
+    const t1 = Date.now()
+    task.start()
+    await vi.advanceTimersByTimeAsync(100)
+    expect(runs).toEqual([t0 + 100, t1 + 100])
+    await task.stop()
+    expect(vi.getTimerCount()).toBe(0)
+  })
+})
+
+describe('OperationSignal', () => {
+  beforeEach(() => { vi.useFakeTimers() })
+  afterEach(() => { vi.useRealTimers() })
+
+  const thrown = (op: OperationSignal): Error | undefined => {
+    try { op.throwIfAborted() } catch (err) { return err as Error }
+    return undefined
+  }
+
+  it('is quiet until something aborts, and passes errors through unchanged', () => {
+    const op = new OperationSignal('get', 1000, new AbortController().signal)
+    expect(op.signal.aborted).toBe(false)
+    expect(op.timedOut).toBe(false)
+    expect(op.callerAborted).toBe(false)
+    expect(thrown(op)).toBeUndefined()
+    const err = new Error('boom')
+    expect(op.translate(err)).toBe(err)
+    expect(op.translate('text')).toEqual(new Error('text'))
+    expect(op.error(err)).toBe(err)
+    expect(op.error(7).message).toBe('7')
+    op.clear()
+  })
+
+  it('its own deadline gives a TimeoutError naming the operation and the timeout', async () => {
+    const op = new OperationSignal('put', 1000, new AbortController().signal)
+    await vi.advanceTimersByTimeAsync(999)
+    expect(op.signal.aborted).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(op.timedOut).toBe(true)
+    expect(op.callerAborted).toBe(false)
+    const err = thrown(op)
+    expect(err?.name).toBe('TimeoutError')
+    expect(err?.message).toBe('put timed out after 1000 ms')
+    expect(op.translate(new Error('stream reset'))).toBe(err)
+  })
+
+  it('the caller aborting gives an AbortError with the reason as cause', () => {
+    const caller = new AbortController()
+    const op = new OperationSignal('get', 1000, new AbortController().signal, caller.signal)
+    const reason = new Error('user gave up')
+    caller.abort(reason)
+    expect(op.callerAborted).toBe(true)
+    expect(op.timedOut).toBe(false)
+    const err = thrown(op)
+    expect(err?.name).toBe('AbortError')
+    expect(err?.message).toBe('The operation was aborted')
+    expect((err as any).cause).toBe(reason)
+    expect(op.translate(new Error('other'))).toMatchObject({ name: 'AbortError' })
+    op.clear()
+  })
+
+  it("the caller's own timeout gives a TimeoutError with its message (or a default)", () => {
+    const caller = new AbortController()
+    const op = new OperationSignal('get', 1000, new AbortController().signal, caller.signal)
+    const reason = Object.assign(new Error('caller deadline'), { name: 'TimeoutError' })
+    caller.abort(reason)
+    const err = op.error()
+    expect(err.name).toBe('TimeoutError')
+    expect(err.message).toBe('caller deadline')
+    expect((err as any).cause).toBe(reason)
+    op.clear()
+
+    const bare = new AbortController()
+    const op2 = new OperationSignal('get', 1000, new AbortController().signal, bare.signal)
+    bare.abort({ name: 'TimeoutError' })
+    expect(op2.error()).toMatchObject({ name: 'TimeoutError', message: 'Timed out' })
+    op2.clear()
+  })
+
+  it('the caller wins over the deadline when both fired', async () => {
+    const caller = new AbortController()
+    const op = new OperationSignal('get', 1000, new AbortController().signal, caller.signal)
+    await vi.advanceTimersByTimeAsync(1000)
+    caller.abort()
+    expect(op.timedOut).toBe(true)
+    expect(op.error().name).toBe('AbortError')
+  })
+
+  it('the node stopping gives a NotStartedError with the cause', () => {
+    const shutdown = new AbortController()
+    const op = new OperationSignal('get', 1000, shutdown.signal)
+    shutdown.abort()
+    const cause = new Error('connection closed')
+    const err = op.translate(cause)
+    expect(err.name).toBe('NotStartedError')
+    expect(err.message).toBe('the node stopped during the operation')
+    expect((err as any).cause).toBe(cause)
+    expect(thrown(op)?.name).toBe('NotStartedError')
+    op.clear()
+  })
+
+  it('clear() stops the deadline: no timeout fires after it', async () => {
+    const op = new OperationSignal('get', 1000, new AbortController().signal)
+    op.clear()
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(op.signal.aborted).toBe(false)
+    expect(op.timedOut).toBe(false)
   })
 })
