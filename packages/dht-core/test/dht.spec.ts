@@ -4,7 +4,7 @@ import { Key } from 'interface-datastore'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestNetwork } from '../src/testing.js'
-import { bytes, policy } from './fixtures.js'
+import { bytes, policy, waitFor } from './fixtures.js'
 import type { TestNetwork } from '../src/testing.js'
 
 describe('a 12-node network', () => {
@@ -47,6 +47,10 @@ describe('a 12-node network', () => {
   it('lets the selector choose among a quorum of answers', async () => {
     const [a, b, c] = net.nodes
     await a.putValue('/CHORUS/versions', bytes(1))
+    // the put resolved at its acknowledgement; its background part is still
+    // placing copies: wait until every node holds one
+    const held = async () => (await Promise.all(net.nodes.map(async n => n.getValueFromPeer(n.peerId, '/CHORUS/versions')))).every(v => v != null)
+    await waitFor(held, 20_000, 'a copy on every node')
     // node 1 alone holds a better version, as a replica written later would
     const key = new TextEncoder().encode('/CHORUS/versions')
     await stores[1].put(new Key(`/dht/record/${uint8ArrayToString(key, 'base32')}`, false), new Record(key, bytes(9), new Date()).serialize())
