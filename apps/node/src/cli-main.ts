@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { Argument, Command, CommanderError, Option } from 'commander'
+import { Argument, Command, CommanderError, Help, Option } from 'commander'
 import { CLIENT_COMMANDS } from './cli/client-commands.js'
 import { NODE_COMMANDS } from './cli/node-commands.js'
 import { argParser } from './cli/options.js'
@@ -17,6 +17,9 @@ export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json'
 /** Every command, in the order of the help. */
 const COMMANDS: CommandSpec[] = [NODE_COMMANDS[0], ...CLIENT_COMMANDS, ...NODE_COMMANDS.slice(1)]
 
+/** The usage lines commands set themselves (`roles [options] [peers <role>]`), for the list of commands too. */
+const USAGE = new Map(COMMANDS.filter(c => c.usage != null).map(c => [c.name, c.usage!]))
+
 const DESCRIPTION = 'The chorus-dht reference node: a CHORUS DHT node with an HTTP API, and the client commands that talk to it.'
 const FOOTER = '\nRun chorus-dht help <command> (or chorus-dht <command> --help) for a command\'s options and examples.\nExit status: 0 success, 1 failure, 2 usage or configuration error.\n'
 
@@ -27,6 +30,7 @@ function addCommand (program: Command, spec: CommandSpec, io: CliIO, state: { co
     if (spec.choices != null && a === spec.args![0]) arg.choices(spec.choices)
     cmd.addArgument(arg)
   }
+  if (spec.usage != null) cmd.usage(spec.usage)
   for (const [name, o] of Object.entries(spec.options)) {
     const flags = `${o.short != null ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ` <${o.arg ?? 'VALUE'}>` : ''}`
     const option = new Option(flags, o.help)
@@ -52,6 +56,12 @@ function buildProgram (io: CliIO, state: { code: number, current?: Command }): C
     .version(VERSION, '-V, --version', 'print the version')
     .helpCommand('help [command]', 'print the help of a command')
     .configureOutput({ writeOut: text => { io.stdout(text) }, writeErr: text => { io.stderr(text) } })
+    .configureHelp({
+      subcommandTerm (cmd: Command): string {
+        const usage = USAGE.get(cmd.name())
+        return usage != null ? `${cmd.name()} ${usage}` : Help.prototype.subcommandTerm.call(this, cmd)
+      }
+    })
     .showSuggestionAfterError(true)
     .exitOverride()
     .addHelpText('after', FOOTER)

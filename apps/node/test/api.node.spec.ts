@@ -362,4 +362,55 @@ describe('the OpenAPI document', () => {
     }
     expect([...checked].filter(k => !k.startsWith('HEAD')).sort()).toEqual(expected.sort())
   })
+
+  it('holds /status and /health to every field: one added or removed anywhere fails the check', async () => {
+    const doc = (await call(infoA, 'GET', '/openapi.json', { token: false })).body
+    const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false })
+    const check = (path: string): { body: any, valid: (body: unknown) => boolean } => {
+      const validate = ajv.compile(doc.paths[path].get.responses['200'].content['application/json'].schema)
+      return { body: seen.find(r => r.url === path && r.status === 200)!.body, valid: body => validate(body) as boolean }
+    }
+    const mutated = (body: any, change: (data: any) => void): unknown => {
+      const copy = structuredClone(body)
+      change(copy.response.data)
+      return copy
+    }
+
+    const status = check('/status')
+    expect(status.valid(status.body)).toBe(true)
+    // every part of the document is there on a started node with replication on and no authority
+    expect(Object.keys(status.body.response.data).sort()).toEqual(['agent', 'api', 'audit', 'authority', 'bootstrap', 'data_dir', 'dht', 'multiaddrs', 'node_recipient', 'peer_id', 'replication', 'roles', 'state', 'storage', 'uptime_ms'])
+    const statusChanges: Array<[string, (d: any) => void]> = [
+      ['a top-level field added', d => { d.extra = 1 }],
+      ['a field added to roles', d => { d.roles.extra = [] }],
+      ['a field added to dht', d => { d.dht.extra = 1 }],
+      ['a field added to a backend\'s health', d => { d.dht.backends.real.extra = 1 }],
+      ['a field added to a backend\'s metrics', d => { d.dht.backend_metrics.mock.extra = 1 }],
+      ['a field added to dht.stats', d => { d.dht.stats.extra = 1 }],
+      ['a field added to bootstrap', d => { d.bootstrap.extra = 1 }],
+      ['a field added to storage', d => { d.storage.extra = 1 }],
+      ['a field added to replication', d => { d.replication.extra = 1 }],
+      ['a field added to audit', d => { d.audit.extra = 1 }],
+      ['node_recipient removed', d => { delete d.node_recipient }],
+      ['roles.held removed', d => { delete d.roles.held }],
+      ['dht.pending_writes removed', d => { delete d.dht.pending_writes }],
+      ['dht.backends.mock.latency removed', d => { delete d.dht.backends.mock.latency }],
+      ['storage.cache_hits removed', d => { delete d.storage.cache_hits }],
+      ['replication.repairs removed', d => { delete d.replication.repairs }],
+      ['audit.hash removed', d => { delete d.audit.hash }],
+      ['a camelCase field instead of its snake_case one', d => { d.storage.cacheHits = d.storage.cache_hits; delete d.storage.cache_hits }]
+    ]
+    for (const [what, change] of statusChanges) expect({ what, valid: status.valid(mutated(status.body, change)) }).toEqual({ what, valid: false })
+
+    const health = check('/health')
+    expect(health.valid(health.body)).toBe(true)
+    const healthChanges: Array<[string, (d: any) => void]> = [
+      ['a field added to checks', d => { d.checks.extra = 1 }],
+      ['a field added to checks.dht', d => { d.checks.dht.extra = 1 }],
+      ['a field added to a backend\'s health', d => { d.checks.dht.backends.mock.extra = 1 }],
+      ['checks.datastore removed', d => { delete d.checks.datastore }],
+      ['checks.dht.backends.real.status removed', d => { delete d.checks.dht.backends.real.status }]
+    ]
+    for (const [what, change] of healthChanges) expect({ what, valid: health.valid(mutated(health.body, change)) }).toEqual({ what, valid: false })
+  })
 })

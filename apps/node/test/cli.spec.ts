@@ -172,13 +172,25 @@ describe('the CLI on commander', () => {
       ['start', '--cache-ttl', 'soon'],
       ['start', '--bootstrap', '/ip4/127.0.0.1/tcp/1'],
       ['start', '--metrics-listen', 'nine'],
-      ['authority', 'init', '--dir', '/nonexistent', '--work-factor', '99']
+      ['authority', 'init', '--dir', '/nonexistent', '--work-factor', '99'],
+      ['roles', 'peers'],
+      ['roles', 'peers', 'bad role'],
+      ['roles', 'friends', 'admin'],
+      ['roles', '--limit', '5'],
+      ['roles', 'peers', 'admin', '--limit', '0'],
+      ['replication'],
+      ['replication', 'not-an-address'],
+      ['replication', 'repair'],
+      ['replication', 'ucxl://a:admin@p:t/*^/x', '--check'],
+      ['replication', 'repair', 'ucxl://a:admin@p:t/*^/x', '--providers', '3'],
+      ['replication', 'ucxl://a:admin@p:t/*^/x', '--providers', '101'],
+      ['backend', 'both']
     ]
     for (const argv of cases) {
       const o = io()
       // port 9: were the request sent, the answer would be exit 1 "cannot reach"
       expect(await main([...argv, ...(argv[0] === 'start' || argv[0] === 'authority' ? [] : ['--api', 'http://127.0.0.1:9'])], o), argv.join(' ')).toBe(2)
-      expect(o.err, argv.join(' ')).toMatch(/invalid|expected|must/)
+      expect(o.err, argv.join(' ')).toMatch(/invalid|expected|must|is an option of|allowed choices|missing required/i)
       expect(o.err).not.toContain('cannot reach')
     }
   })

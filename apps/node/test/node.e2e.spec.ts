@@ -77,6 +77,33 @@ describe('a network of node processes', { timeout: 120_000 }, () => {
     const history = await runCli(['history', ADDRESS, '--api', b.api, '--json'])
     expect(history.code, history.stderr).toBe(0)
     expect(JSON.parse(history.stdout).response.data.versions.map((v: any) => v.version)).toEqual([1])
+
+    // the operator commands of the seed operations, against the real node
+    const replication = await runCli(['replication', ADDRESS, '--api', a.api, '--json'])
+    expect(replication.code, replication.stderr).toBe(0)
+    const keys = JSON.parse(replication.stdout).response.data.keys
+    expect(keys.map((k: any) => k.kind).sort()).toEqual(['head', 'version'])
+    const replicationText = await runCli(['replication', ADDRESS, '--api', a.api])
+    expect(replicationText.code, replicationText.stderr).toBe(0)
+    expect(replicationText.stdout).toMatch(/^head\t/m)
+    expect(replicationText.stdout).toMatch(/^v1\t/m)
+    const check = await runCli(['replication', 'repair', ADDRESS, '--check', '--api', a.api, '--json'])
+    expect(check.code, check.stderr).toBe(0)
+    expect(JSON.parse(check.stdout).response.data.action).toBe('check')
+
+    const peers = await runCli(['roles', 'peers', 'admin', '--api', b.api, '--json'])
+    expect(peers.code, peers.stderr).toBe(0)
+    expect(Array.isArray(JSON.parse(peers.stdout).response.data.peers)).toBe(true)
+
+    const backend = await runCli(['backend', '--api', b.api])
+    expect(backend.code, backend.stderr).toBe(0)
+    expect(backend.stdout).toMatch(/^active backend: real /)
+    const toMock = await runCli(['backend', 'mock', '--api', b.api, '--token', TOKEN, '--json'])
+    expect(toMock.code, toMock.stderr).toBe(0)
+    expect(JSON.parse(toMock.stdout).response.data.active_backend).toBe('mock')
+    const toReal = await runCli(['backend', 'real', '--api', b.api, '--token', TOKEN])
+    expect(toReal.code, toReal.stderr).toBe(0)
+    expect(toReal.stdout).toMatch(/^active backend: real /)
   })
 
   it('refuses bad requests with the right code and changes nothing', async () => {

@@ -1,10 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { parseLenient } from '@chorus-dht/ucxl'
 import { ApiClient, encodeAddress, listAll } from '../client.js'
 import { EXIT, DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_DATA_DIR } from '../constants.js'
 import { dataDirLayout, readRuntimeInfo } from '../data-dir.js'
 import { UsageError } from '../errors.js'
 import { checkEnvNames } from '../config/env.js'
+import { ROLE_NAME_PATTERN } from '../http/schemas.js'
 import { CLIENT_OPTIONS, ROLE_OPTION, checkInt, checkRole, checkTime } from './options.js'
 import type { CliIO } from './io.js'
 import type { CommandSpec } from './options.js'
@@ -68,6 +70,31 @@ function nextPage (data: { total: number, next_cursor: string | null }, io: CliI
 
 function iso (ms: number): string {
   return new Date(ms).toISOString()
+}
+
+/** A UCXL address as the node parses it: a malformed one is a usage error before the node is asked. */
+function checkAddress (address: string): string {
+  try {
+    parseLenient(address)
+  } catch (err: any) {
+    throw new UsageError(`invalid address: ${err.message}`)
+  }
+  return address
+}
+
+/** One DHT key of a replication answer, with its providers indented below it. */
+function keyLine (k: any): string {
+  const s = k.status
+  const cells = [
+    k.kind === 'head' ? 'head' : `v${k.version}`,
+    s?.health ?? 'untracked',
+    s != null ? `${s.actual_replicas}/${s.target_replicas} replicas` : '-',
+    s != null && s.last_checked > 0 ? `checked ${iso(s.last_checked)}` : 'never checked',
+    k.key
+  ]
+  if (k.error != null) cells.push(`error: ${k.error}`)
+  const providers = (k.providers as any[]).map(p => `  ${p.peer_id}\tquality ${Number(p.quality).toFixed(2)}\tlast seen ${p.last_seen > 0 ? iso(p.last_seen) : 'never'}\tdistance ${p.distance}\n`)
+  return `${cells.join('\t')}\n${providers.join('')}`
 }
 
 /** The commands that talk to a running node's HTTP API. */
@@ -218,12 +245,104 @@ export const CLIENT_COMMANDS: CommandSpec[] = [
   },
   {
     name: 'roles',
-    summary: 'Lists the role table of a running node (after its roles file), with the roles it holds keys for (GET /roles).',
-    example: 'chorus-dht roles --api http://127.0.0.1:8080',
+    summary: 'Lists the role table of a running node (after its roles file), with the roles it holds keys for (GET /roles). roles peers <role>: the peers that announced the role, with their agent, capabilities and when they were last heard from (GET /roles/<role>/peers).',
+    args: ['[action]', '[role]'],
+    choices: ['peers'],
+    usage: '[options] [peers <role>]',
+    example: 'chorus-dht roles --api http://127.0.0.1:8080\nchorus-dht roles peers backend_developer --limit 10 --api http://127.0.0.1:8080',
+    options: {
+      limit: { type: 'string', arg: 'N', check: checkInt(1, 100), help: 'roles peers: at most N peers (1-100)' },
+      ...CLIENT_OPTIONS
+    },
+    async run (values, positionals, io) {
+      const [action, role] = positionals
+      if (action == null) {
+        if (values.limit != null) throw new UsageError('--limit is an option of roles peers <role>')
+        return await getAndPrint(values, [], io, 'roles', '/roles', data => data.roles.map((r: any) =>
+          `${r.name}\t${r.authority}\tcanDecrypt=${field(r, 'canDecrypt').join(',')}${r.held === true ? '\t(key held)' : ''}\n`))
+      }
+      if (role == null) throw new UsageError('expected one role: chorus-dht roles peers <role>')
+      // the API's own pattern: a name it would refuse is refused here
+      if (!new RegExp(ROLE_NAME_PATTERN).test(role)) throw new UsageError(`invalid role "${role}": a role name is 1-64 of A-Z a-z 0-9 _ -`)
+      const client = await clientFor(values, io)
+      const answer = await client.request('GET', `/roles/${encodeURIComponent(role)}/peers${values.limit != null ? `?limit=${values.limit}` : ''}`)
+      if (values.json === true) {
+        io.stdout(json(answer.body))
+        return EXIT.OK
+      }
+      const peers: any[] = answer.body.response.data.peers
+      for (const p of peers) {
+        io.stdout(`${p.id}\t${p.role ?? '-'}\t${p.agent ?? '-'}\tcapabilities=${(p.capabilities ?? []).join(',')}\tlast seen ${p.last_seen > 0 ? iso(p.last_seen) : 'never'}\t${p.multiaddrs.join(' ')}\n`)
+      }
+      // on stderr, so stdout stays the list
+      if (peers.length === 0) io.stderr(`no peer has announced role ${role}\n`)
+      return EXIT.OK
+    }
+  },
+  {
+    name: 'replication',
+    summary: 'Shows the replication of every DHT key of a UCXL address (its head and each version): health, replicas, last check and providers (GET /replication/<address>). replication repair <address>: one repair attempt per tracked key, or with --check a measurement only (POST /replication/<address>/repair); exits 1 when a key failed.',
+    args: ['<address>', '[repair-address]'],
+    usage: '[options] [repair] <address>',
+    example: [
+      "chorus-dht replication 'ucxl://agent1:admin@proj:task1/*^/decisions/api' --providers 5",
+      "chorus-dht replication repair 'ucxl://agent1:admin@proj:task1/*^/decisions/api' --check   # measure the replicas now, change nothing",
+      "chorus-dht replication repair 'ucxl://agent1:admin@proj:task1/*^/decisions/api' --json"
+    ].join('\n'),
+    options: {
+      providers: { type: 'string', arg: 'N', check: checkInt(0, 100), help: 'providers shown per key (0-100, default 20; not with repair)' },
+      check: { type: 'boolean', help: 'repair: measure the replicas now instead of repairing (action=check)' },
+      ...CLIENT_OPTIONS
+    },
+    async run (values, positionals, io) {
+      const repair = positionals[0] === 'repair'
+      if (positionals.length !== (repair ? 2 : 1)) throw new UsageError(`expected one address: chorus-dht replication ${repair ? 'repair ' : ''}<address>`)
+      const address = checkAddress(positionals[repair ? 1 : 0])
+      if (!repair && values.check === true) throw new UsageError('--check is an option of replication repair <address>')
+      if (repair && values.providers != null) throw new UsageError('--providers is an option of replication <address>, not of repair')
+      const client = await clientFor(values, io)
+      const path = `/replication/${encodeAddress(address)}`
+      const answer = repair
+        ? await client.request('POST', `${path}/repair${values.check === true ? '?action=check' : ''}`)
+        : await client.request('GET', `${path}${values.providers != null ? `?providers=${values.providers}` : ''}`)
+      const data = answer.body.response.data
+      const failed = (data.keys as any[]).filter(k => k.error != null)
+      if (values.json === true) {
+        io.stdout(json(answer.body))
+      } else {
+        io.stdout(`${answer.body.response.message}\n`)
+        for (const k of data.keys) io.stdout(keyLine(k))
+      }
+      if (failed.length === 0) return EXIT.OK
+      io.stderr(`chorus-dht replication: ${failed.length} of ${data.keys.length} key(s) failed (see error)\n`)
+      return EXIT.FAILURE
+    }
+  },
+  {
+    name: 'backend',
+    summary: 'Shows the hybrid DHT\'s backend of a running node: the one serving, the settings, pending journaled writes and each backend\'s health (GET /dht/backend). backend real|mock switches it (PUT /dht/backend): mock stays until switched back; real replays the journaled writes first.',
+    args: ['[backend]'],
+    choices: ['real', 'mock'],
+    usage: '[options] [real|mock]',
+    example: 'chorus-dht backend --api http://127.0.0.1:8080\nchorus-dht backend mock --api http://127.0.0.1:8080   # serve from the in-memory DHT, journal the writes\nchorus-dht backend real --api http://127.0.0.1:8080   # back to the network, replaying the journal',
     options: CLIENT_OPTIONS,
     async run (values, positionals, io) {
-      return await getAndPrint(values, positionals, io, 'roles', '/roles', data => data.roles.map((r: any) =>
-        `${r.name}\t${r.authority}\tcanDecrypt=${field(r, 'canDecrypt').join(',')}${r.held === true ? '\t(key held)' : ''}\n`))
+      const [kind] = positionals
+      const client = await clientFor(values, io)
+      const answer = kind == null
+        ? await client.request('GET', '/dht/backend')
+        : await client.request('PUT', '/dht/backend', { body: JSON.stringify({ backend: kind }), headers: { 'content-type': 'application/json' } })
+      if (values.json === true) {
+        io.stdout(json(answer.body))
+        return EXIT.OK
+      }
+      const b = answer.body.response.data
+      io.stdout(`active backend: ${b.active_backend} (use_real_dht ${b.use_real_dht}, fallback_on_error ${b.fallback_on_error}, ${b.pending_writes} pending write(s))\n`)
+      for (const name of ['real', 'mock']) {
+        const h = b.backends[name]
+        io.stdout(`${name}\t${h.status}\tlatency ${h.latency} ms\t${h.consecutive_failures} consecutive failure(s)\t${h.error_count} error(s)\t${h.last_check > 0 ? `last check ${iso(h.last_check)}` : 'never checked'}\n`)
+      }
+      return EXIT.OK
     }
   }
 ]

@@ -28,6 +28,8 @@ export interface CommandSpec {
   args?: string[]
   /** Allowed values of the first operand. */
   choices?: string[]
+  /** The usage line after the command's name, when the operands alone do not say it (`[options] [repair] <address>`). */
+  usage?: string
   /** Shown under `Example:` in the command's help. */
   example: string
   options: Record<string, OptionSpec>

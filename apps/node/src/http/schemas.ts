@@ -11,6 +11,7 @@ const str = { type: 'string' } as const
 const int = { type: 'integer', minimum: 0 } as const
 const strings = { type: 'array', items: str } as const
 const nullableString = { type: ['string', 'null'] } as const
+const dateTime = { type: 'string', format: 'date-time' } as const
 
 /** A role name as the API accepts it. */
 export const ROLE_NAME_PATTERN = '^[A-Za-z0-9_-]{1,64}$'
@@ -116,7 +117,27 @@ const replicationKey = object({
   error: str
 }, ['key', 'kind', 'version', 'tracked', 'status', 'providers'])
 
-const backendHealth = { type: 'object', additionalProperties: true, required: ['status'], properties: { status: { enum: ['healthy', 'degraded', 'failed'] } } }
+const ms = { type: 'integer', minimum: 0, description: 'ms since the epoch; 0: never' } as const
+const duration = { type: 'number', minimum: 0, description: 'ms' } as const
+const serviceStatus = { enum: ['stopped', 'starting', 'started', 'stopping'] } as const
+
+/** One backend's health as the hybrid DHT's live probe measured it (`BackendHealth`). */
+const backendHealth = object({
+  backend: { enum: ['real', 'mock'] },
+  status: { enum: ['healthy', 'degraded', 'failed'] },
+  last_check: ms,
+  error_count: int,
+  latency: { ...duration, description: 'ms of the last probe' },
+  consecutive_failures: int
+})
+
+/** One backend's call counters (`BackendMetrics` of the hybrid DHT). */
+const backendMetrics = object({
+  operations: int,
+  errors: int,
+  average_latency: duration,
+  last_error: { type: 'string', description: '`name: message` of the last backend error' }
+}, ['operations', 'errors', 'average_latency'])
 
 const backend = object({
   active_backend: { enum: ['real', 'mock'] },
@@ -125,6 +146,107 @@ const backend = object({
   pending_writes: int,
   backends: object({ real: backendHealth, mock: backendHealth })
 })
+
+/**
+ * The checks of a passing live probe (`GET /health` 200): a failing one is a
+ * 503 whose `details.checks` may lack the DHT or name a datastore error.
+ */
+const healthChecks = object({
+  state: { const: 'started' },
+  datastore: { const: 'ok' },
+  dht: object({
+    healthy: { const: true },
+    active_backend: { enum: ['real', 'mock'] },
+    backends: object({ real: backendHealth, mock: backendHealth })
+  })
+})
+
+/** The counters of the DHT serving now (`DHTStats`). */
+const dhtStats = object({
+  total_peers: int,
+  total_keys: int,
+  uptime: { ...int, description: 'ms since start, 0 when stopped' },
+  connected_peers: int
+})
+
+/** `GET /status`. `dht`, `storage`, `replication` and `audit` are absent while that part is not running (replication with `replication.enabled: false`). */
+const status = object({
+  peer_id: str,
+  node_recipient: { type: 'string', description: 'the node\'s own age recipient (what authority grant --to needs)' },
+  agent: str,
+  state: serviceStatus,
+  api: str,
+  data_dir: str,
+  uptime_ms: int,
+  multiaddrs: strings,
+  roles: object({ default: str, held: strings, defined: strings }),
+  dht: object({
+    active_backend: { enum: ['real', 'mock'] },
+    use_real_dht: { type: 'boolean' },
+    fallback_on_error: { type: 'boolean' },
+    pending_writes: int,
+    backends: object({ real: backendHealth, mock: backendHealth }),
+    backend_metrics: object({ real: backendMetrics, mock: backendMetrics }),
+    mode: { enum: ['client', 'server'], description: 'the real DHT\'s mode; absent while it does not run' },
+    bootstrapped: { type: 'boolean' },
+    connected_peers: int,
+    routing_table_peers: int,
+    stats: dhtStats
+  }, ['active_backend', 'use_real_dht', 'fallback_on_error', 'pending_writes', 'backends', 'backend_metrics', 'bootstrapped', 'connected_peers', 'routing_table_peers', 'stats']),
+  bootstrap: object({ source: { enum: ['assignment', 'config', 'env', 'none'] }, peers: strings }),
+  authority: {
+    description: 'null: the network has no authority',
+    oneOf: [
+      { type: 'null' },
+      object({
+        id: str,
+        directory_generation: int,
+        certificate: {
+          description: 'this node\'s role certificate; null for none',
+          oneOf: [
+            { type: 'null' },
+            object({ sequence: int, roles: strings, issued_at: dateTime, expires_at: dateTime, expired: { type: 'boolean' }, revoked: { type: 'boolean' } })
+          ]
+        },
+        revocations: object({
+          generation: { ...int, description: '0: no revocation list held' },
+          issued_at: dateTime,
+          revoked: { type: 'array', items: object({ peer: str, at: dateTime }) }
+        }, ['generation', 'revoked'])
+      })
+    ]
+  },
+  storage: object({
+    stored_items: int,
+    retrieved_items: int,
+    cache_hits: int,
+    cache_misses: int,
+    encryption_ops: int,
+    decryption_ops: int,
+    average_store_time: duration,
+    average_retrieve_time: duration,
+    last_update: ms,
+    cache_entries: int,
+    cache_bytes: int,
+    errors: int,
+    rejected_records: { type: 'object', additionalProperties: int, description: 'content records this node\'s validator refused, by reason' }
+  }),
+  replication: object({
+    total_keys: int,
+    total_providers: int,
+    reprovide_operations: int,
+    successful_replications: int,
+    failed_replications: int,
+    repairs: int,
+    healthy_keys: int,
+    degraded_keys: int,
+    critical_keys: int,
+    last_reprovide_time: ms,
+    last_cleanup_time: ms,
+    average_replication: { type: 'number', minimum: 0 }
+  }),
+  audit: object({ entries: int, hash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'sha-256 (hex) of the last line' } })
+}, ['peer_id', 'node_recipient', 'agent', 'state', 'api', 'data_dir', 'uptime_ms', 'multiaddrs', 'roles', 'bootstrap', 'authority'])
 
 const address = { type: 'object', required: ['address'], properties: { address: { type: 'string', minLength: 1, description: 'the UCXL address, URL-encoded in one path segment (canonical or slash form)' } } }
 const role = { type: 'object', required: ['role'], properties: { role: { type: 'string', pattern: ROLE_NAME_PATTERN } } }
@@ -315,7 +437,7 @@ export const schemas = {
     summary: 'Liveness probe',
     tags: ['node'],
     querystring: noQuery,
-    response: { 200: envelope(object({ status: { const: 'healthy' }, checks: open })), ...errors }
+    response: { 200: envelope(object({ status: { const: 'healthy' }, checks: healthChecks })), ...errors }
   },
   'GET /ready': {
     summary: 'Readiness probe',
@@ -334,12 +456,7 @@ export const schemas = {
     tags: ['node'],
     querystring: noQuery,
     response: {
-      200: envelope({
-        type: 'object',
-        additionalProperties: true,
-        required: ['peer_id', 'state', 'multiaddrs', 'roles', 'bootstrap'],
-        properties: { peer_id: str, node_recipient: str, agent: str, state: str, api: str, data_dir: str, uptime_ms: { type: 'number' }, multiaddrs: strings, roles: open, dht: open, bootstrap: open, authority: { type: ['object', 'null'] }, storage: open, replication: open, audit: open }
-      }),
+      200: envelope(status),
       ...errors
     }
   },
