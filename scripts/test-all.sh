@@ -43,7 +43,8 @@ for pkg in ucxl crypto-age encrypted-storage; do
   (cd "packages/$pkg" && pnpm exec stryker run stryker.quick.config.mjs --concurrency 2)
 done
 # Each published package packed, installed alone and imported; then each README's
-# first example run as written with only what its Install line names.
+# every example run as written (or marked not runnable, with the reason) with
+# only what its Install line names.
 node scripts/check-pack.mjs \
   @chorus-dht/types=NotFoundError,InvalidParametersError,AccessDeniedError,IntegrityError,RecordTooLargeError,BackendUnavailableError,NotStartedError,TimeoutError \
   @chorus-dht/utils=operationSignal,withDeadline,throwIfAborted,pause,checkpoint,positiveNumber,positiveInteger,timerDelay,namespaceOf,xorHex,compareXorDistance,parseDuration \
