@@ -6,8 +6,8 @@ import { LOG_PREFIX } from './constants.js'
 import { warnOf } from './logger.js'
 import type { NodeConfig } from './config.js'
 import type { RepeatingTask } from '@libp2p/utils'
-import type { ChorusDHT } from '@chorus-dht/dht-core'
-import type { HybridDHT } from '@chorus-dht/hybrid-mock'
+import type { ChorusDHT, ChorusDHTInit } from '@chorus-dht/dht-core'
+import type { HybridDHT, HybridDHTInit } from '@chorus-dht/hybrid-mock'
 import type { ComponentLogger, RecordPolicy } from '@chorus-dht/types'
 import type { Metrics, PrivateKey } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
@@ -275,15 +275,15 @@ class HybridDhtLayer implements DhtLayer {
   }
 }
 
-/** Builds the node's DHT: dht-core as the real backend, MockDHT with a persisted journal as the fallback. */
-export async function createDhtLayer (init: DhtLayerInit): Promise<DhtLayer> {
-  const { config } = init
-  const policy = mergePolicies(init.policy, probeRecordPolicy)
+/**
+ * What the node's settings make of dht-core's init: every `p2p.*` setting,
+ * the record policy and the agent. Not started (the layer starts it).
+ */
+export function realDhtInit (config: NodeConfig, policy: RecordPolicy): ChorusDHTInit {
   // replacement rules (SPEC §6, "never rolled back") go to both backends next to
-  // validators and selectors; spread so this compiles whether or not the
-  // backends' Init types name `replacers` yet
+  // validators and selectors
   const replacers = policy.replacers != null ? { replacers: policy.replacers } : {}
-  const real = await createChorusDHT({
+  return {
     logPrefix: LOG_PREFIX.dht,
     listen: config.p2p.listen,
     bootstrapPeers: config.p2p.bootstrap,
@@ -305,14 +305,12 @@ export async function createDhtLayer (init: DhtLayerInit): Promise<DhtLayer> {
     ...replacers,
     agent: { agent: config.agent, role: config.role, capabilities: [] },
     start: false
-  }, {
-    datastore: init.datastore,
-    privateKey: init.privateKey,
-    logger: init.logger,
-    ...(init.metrics != null ? { metrics: init.metrics } : {})
-  })
-  const mock = mockDHT({ logPrefix: LOG_PREFIX.dht, peerId: init.peerId, validators: policy.validators, selectors: policy.selectors, ...replacers })({ logger: init.logger })
-  const hybrid = hybridDHT({
+  }
+}
+
+/** What the node's settings make of the hybrid DHT's init: every `dht.*` setting and the bootstrap list. */
+export function hybridDhtInit (config: NodeConfig, policy: RecordPolicy): HybridDHTInit {
+  return {
     logPrefix: LOG_PREFIX.dht,
     useRealDHT: config.dht.useRealDHT,
     bootstrapNodes: config.p2p.bootstrap,
@@ -320,6 +318,21 @@ export async function createDhtLayer (init: DhtLayerInit): Promise<DhtLayer> {
     healthCheckInterval: config.dht.healthCheckInterval,
     maxConsecutiveFailures: config.dht.maxConsecutiveFailures,
     selectors: policy.selectors
-  })({ real, mock, datastore: init.journal, logger: init.logger })
+  }
+}
+
+/** Builds the node's DHT: dht-core as the real backend, MockDHT with a persisted journal as the fallback. */
+export async function createDhtLayer (init: DhtLayerInit): Promise<DhtLayer> {
+  const { config } = init
+  const policy = mergePolicies(init.policy, probeRecordPolicy)
+  const replacers = policy.replacers != null ? { replacers: policy.replacers } : {}
+  const real = await createChorusDHT(realDhtInit(config, policy), {
+    datastore: init.datastore,
+    privateKey: init.privateKey,
+    logger: init.logger,
+    ...(init.metrics != null ? { metrics: init.metrics } : {})
+  })
+  const mock = mockDHT({ logPrefix: LOG_PREFIX.dht, peerId: init.peerId, validators: policy.validators, selectors: policy.selectors, ...replacers })({ logger: init.logger })
+  const hybrid = hybridDHT(hybridDhtInit(config, policy))({ real, mock, datastore: init.journal, logger: init.logger })
   return new HybridDhtLayer(real, hybrid, init)
 }
