@@ -20,12 +20,12 @@ import { loadOrCreateNodeIdentity } from './node-identity.js'
 import type { NodeIdentity } from './node-identity.js'
 import type { Readiness } from './api.js'
 import { createDhtLayer } from './dht-layer.js'
+import { replicationInit, storageInit } from './library-inits.js'
 import type { DhtLayer } from './dht-layer.js'
 import { reloadBootstrap } from './config.js'
 import type { NodeConfig } from './config.js'
 import { dataDirLayout, ensureDataDir, loadOrCreatePeerKey, readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './data-dir.js'
 import type { DataDirLayout } from './data-dir.js'
-import { LOG_PREFIX } from './constants.js'
 import { ConfigError } from './errors.js'
 import { ApiServer } from './http-server.js'
 import type { Route } from './http-server.js'
@@ -287,18 +287,7 @@ export class ChorusNode {
       logger: this.components,
       audit,
       ...(writeAuthority != null ? { writeAuthority } : {})
-    }, {
-      logPrefix: LOG_PREFIX.storage,
-      maxRecordSize: config.storage.maxRecordSize,
-      replicationFactor: config.replication.factor,
-      cacheTtl: config.storage.cacheTtl,
-      cacheMaxEntries: config.storage.cacheMaxEntries,
-      cacheMaxBytes: config.storage.cacheMaxBytes,
-      cacheCleanupInterval: config.storage.cacheCleanupInterval,
-      headQuorum: config.storage.headQuorum,
-      maxRepublishAttempts: config.storage.maxRepublishAttempts,
-      reconcileInterval: config.storage.reconcileInterval
-    })
+    }, storageInit(config))
     this.storage = storage
     // every acknowledged version (a store, a pending store finished after a
     // restart, a re-publication) is tracked by replication with its head
@@ -309,19 +298,7 @@ export class ChorusNode {
     await storage.start()
 
     if (config.replication.enabled) {
-      const replication = replicationManager({
-        logPrefix: LOG_PREFIX.replication,
-        replicationFactor: config.replication.factor,
-        reprovideInterval: config.replication.reprovideInterval,
-        cleanupInterval: config.replication.cleanupInterval,
-        providerTTL: config.replication.providerTTL,
-        maxProvidersPerKey: config.replication.maxProvidersPerKey,
-        maxConcurrentReplications: config.replication.maxConcurrentReplications,
-        checkInterval: config.replication.checkInterval,
-        enableAutoReplication: config.replication.enableAutoReplication,
-        enableReprovide: config.replication.enableReprovide,
-        peerQueryTimeout: config.replication.peerQueryTimeout
-      })({ dht: dht.dht, logger: this.components })
+      const replication = replicationManager(replicationInit(config))({ dht: dht.dht, logger: this.components })
       this.replication = replication
       stages.push(['replication', async () => { await replication.stop() }])
       await replication.start()

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
 import { SETTINGS } from '../src/config/settings.js'
 import { createDhtLayer, hybridDhtInit, realDhtInit } from '../src/dht-layer.js'
+import { replicationInit, storageInit } from '../src/library-inits.js'
 import { componentLogger, createLogger } from '../src/logger.js'
 import type { DhtLayer } from '../src/dht-layer.js'
 
@@ -96,5 +97,37 @@ describe('every p2p and dht setting reaches its library\'s init', () => {
     expect(real.agent).toEqual({ agent: config.agent, role: config.role, capabilities: [] })
     expect(real.validators).toBe(policy.validators)
     expect(real.start).toBe(false)
+  })
+})
+
+describe('every storage and replication setting reaches its library\'s init', () => {
+  // whether the node runs a replication manager at all: node.e2e's and
+  // api.node's nodes run with it on and off
+  const NODE_OWN = new Set(['replication.enabled'])
+
+  it('sets each one in encrypted-storage\'s or the replication manager\'s init, as loaded', async () => {
+    const specs = SETTINGS.filter(spec => /^(storage|replication)\./.test(spec.key) && !NODE_OWN.has(spec.key))
+    expect(specs.length).toBeGreaterThan(15)
+    const text = (spec: (typeof SETTINGS)[number]): string => {
+      if (spec.kind === 'bool') return String(spec.default !== true)
+      if (spec.kind === 'duration') return '77s'
+      if (spec.kind === 'int') return '7'
+      throw new Error(`no test value for ${spec.key} (${spec.kind})`)
+    }
+    const config = await loadConfig({ env: {}, flags: { settings: Object.fromEntries(specs.map(spec => [spec.key, text(spec)])) } })
+    const storage = storageInit(config) as Record<string, unknown>
+    const replication = replicationInit(config) as Record<string, unknown>
+    for (const spec of specs) {
+      const [section, name] = spec.key.split('.') as ['storage' | 'replication', string]
+      const value = (config[section] as Record<string, unknown>)[name]
+      expect(value, `${spec.key} loaded`).not.toEqual(spec.default)
+      if (section === 'storage') {
+        expect(storage[name], spec.key).toEqual(value)
+      } else {
+        expect(replication[name === 'factor' ? 'replicationFactor' : name], spec.key).toEqual(value)
+      }
+    }
+    // the storage layer writes as many copies as replication keeps
+    expect(storage.replicationFactor).toBe(config.replication.factor)
   })
 })
