@@ -48,7 +48,7 @@ function setup (init: Partial<AbuseGuardInit> = {}) {
   }
   const hungUp: string[] = []
   const removed: string[] = []
-  const kb = { verify: async () => true }
+  const kb = { verify: async (_contact: { peerId: PeerId }) => true }
   const kad = { rpc: { handlers: { PUT_VALUE: handler } }, routingTable: { kb, remove: async (p: PeerId) => { removed.push(p.toString()) } } }
   const libp2p = { hangUp: async (p: PeerId) => { hungUp.push(p.toString()) } }
   guard.attach(libp2p as any, kad as any)

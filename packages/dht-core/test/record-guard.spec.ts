@@ -15,7 +15,7 @@ const silent = Object.assign(() => {}, { enabled: false, trace: () => {}, error:
 const enc = new TextEncoder()
 const dsKeyOf = (key: string) => new Key(`/dht/record/${uint8ArrayToString(enc.encode(key), 'base32')}`, false)
 const rec = (key: string, value: string) => new Record(enc.encode(key), enc.encode(value), new Date()).serialize()
-const valueOf = (raw: Uint8Array) => new TextDecoder().decode(Record.deserialize(raw).value)
+const heldValue = (raw: Uint8Array) => new TextDecoder().decode(Record.deserialize(raw).value)
 
 // values are numbers as text; higher wins; "bad" is invalid
 const number = (v: Uint8Array) => Number(new TextDecoder().decode(v))
@@ -54,7 +54,7 @@ describe('RecordGuard with its datastore wrapper', () => {
     const k = dsKeyOf('/N/a')
     const raw = rec('/N/a', '1')
     await ds.put(k, raw)
-    expect(valueOf(await inner.get(k))).toBe('1')
+    expect(heldValue(await inner.get(k))).toBe('1')
     expect([...keys]).toEqual([k.toString()])
     expect(claims).toEqual([[k.toString(), raw.byteLength]])
     expect(undone).toEqual([])
@@ -65,11 +65,11 @@ describe('RecordGuard with its datastore wrapper', () => {
     const k = dsKeyOf('/N/a')
     await ds.put(k, rec('/N/a', '5'))
     await ds.put(k, rec('/N/a', '7'))
-    expect(valueOf(await inner.get(k))).toBe('7')
-    const err = await ds.put(k, rec('/N/a', '6')).catch((e: Error) => e)
+    expect(heldValue(await inner.get(k))).toBe('7')
+    const err = await Promise.resolve(ds.put(k, rec('/N/a', '6'))).catch((e: Error) => e)
     expect(err).toBeInstanceOf(RecordConflictError)
     expect((err as Error).message).toBe('the record held for /N/a is preferred by the selector of namespace N')
-    expect(valueOf(await inner.get(k))).toBe('7')
+    expect(heldValue(await inner.get(k))).toBe('7')
     expect(undone).toEqual([k.toString()])
   })
 
@@ -81,11 +81,11 @@ describe('RecordGuard with its datastore wrapper', () => {
     })
     const k = dsKeyOf('/N/a')
     await ds.put(k, rec('/N/a', '5'))
-    const err = await ds.put(k, rec('/N/a', '9')).catch((e: Error) => e)
+    const err = await Promise.resolve(ds.put(k, rec('/N/a', '9'))).catch((e: Error) => e)
     expect(err).toBeInstanceOf(RecordConflictError)
     expect((err as Error).message).toBe('the record held for /N/a is kept by the replacement rule of namespace N')
     await ds.put(k, rec('/N/a', '6'))
-    expect(valueOf(await inner.get(k))).toBe('6')
+    expect(heldValue(await inner.get(k))).toBe('6')
   })
 
   it('a re-put of the held value always passes (it refreshes the record)', async () => {
@@ -102,17 +102,17 @@ describe('RecordGuard with its datastore wrapper', () => {
     const k = dsKeyOf('/N/a')
     await inner.put(k, rec('/N/a', 'bad'))
     await ds.put(k, rec('/N/a', '1'))
-    expect(valueOf(await inner.get(k))).toBe('1')
+    expect(heldValue(await inner.get(k))).toBe('1')
   })
 
   it('a namespace without a validator, or with a validator and no order, is last write wins', async () => {
     const { ds, inner } = setup({ ...policy, selectors: {} })
     await ds.put(dsKeyOf('/N/a'), rec('/N/a', '5'))
     await ds.put(dsKeyOf('/N/a'), rec('/N/a', '1'))
-    expect(valueOf(await inner.get(dsKeyOf('/N/a')))).toBe('1')
+    expect(heldValue(await inner.get(dsKeyOf('/N/a')))).toBe('1')
     await ds.put(dsKeyOf('/other/a'), rec('/other/a', '5'))
     await ds.put(dsKeyOf('/other/a'), rec('/other/a', '1'))
-    expect(valueOf(await inner.get(dsKeyOf('/other/a')))).toBe('1')
+    expect(heldValue(await inner.get(dsKeyOf('/other/a')))).toBe('1')
   })
 
   it('a held or incoming value that is not a kad-dht record is not guarded', async () => {
@@ -120,7 +120,7 @@ describe('RecordGuard with its datastore wrapper', () => {
     const k = dsKeyOf('/N/a')
     await inner.put(k, new Uint8Array([0xff, 0xff]))
     await ds.put(k, rec('/N/a', '1'))
-    expect(valueOf(await inner.get(k))).toBe('1')
+    expect(heldValue(await inner.get(k))).toBe('1')
     await ds.put(k, new Uint8Array([0xff, 0xff]))
     expect(await inner.get(k)).toEqual(new Uint8Array([0xff, 0xff]))
   })
@@ -180,7 +180,7 @@ describe('RecordGuard with its datastore wrapper', () => {
     await ds.put(k, rec('/N/a', '1'))
     const results = await Promise.allSettled([ds.put(k, rec('/N/a', '3')), ds.put(k, rec('/N/a', '2'))])
     expect(results.map(r => r.status)).toEqual(['fulfilled', 'rejected'])
-    expect(valueOf(await inner.get(k))).toBe('3')
+    expect(heldValue(await inner.get(k))).toBe('3')
   })
 
   it('exclusive() runs one key\'s calls in order, other keys at once, survives a failure, and forgets idle keys', async () => {
