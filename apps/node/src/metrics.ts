@@ -225,10 +225,52 @@ export class NodeMetrics {
     return prometheusMetrics({ registry, collectDefaultMetrics: false })
   }
 
-  /** Every metric in the Prometheus text format: the node's, then libp2p's. */
+  /** Every metric in the Prometheus text format: the node's, then libp2p's (see {@link conventionalNames}). */
   async text (): Promise<string> {
     const own = await this.registry.metrics()
-    const libp2p = this.libp2pRegistry != null ? await this.libp2pRegistry.metrics() : ''
+    const libp2p = this.libp2pRegistry != null ? conventionalNames(await this.libp2pRegistry.metrics()) : ''
     return libp2p === '' ? own : `${own.endsWith('\n') ? own : `${own}\n`}${libp2p}`
   }
+}
+
+/**
+ * libp2p's own families, renamed where their names break Prometheus'
+ * conventions (which `promtool check metrics` enforces): a gauge named
+ * `…_total` (kad-dht's in-flight `operations_total`, its routing table's
+ * `kad_bucket_total`, TCP's `inbound_connections_total` and
+ * `listener_events_total`) loses the suffix, which Prometheus keeps for
+ * counters (and becomes plural where the name would then end in a suffix of
+ * histograms, `kad_bucket_total` → `kad_buckets`); a gauge in `…_milliseconds` (kad-dht's adaptive timeout) becomes
+ * `…_seconds`, its values divided by 1000. Every other line is left as it is.
+ * The names are rewritten in the text, after prom-client made it, because
+ * libp2p registers them itself (@libp2p/prometheus-metrics has no renaming).
+ */
+export function conventionalNames (text: string): string {
+  const renames = new Map<string, { name: string, scale: number }>()
+  for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    if (type !== 'gauge') continue
+    if (name.endsWith('_total')) {
+      const bare = name.slice(0, -'_total'.length)
+      renames.set(name, { name: /_(bucket|count|sum)$/.test(bare) ? `${bare}s` : bare, scale: 1 })
+    }
+    else if (name.endsWith('_milliseconds')) renames.set(name, { name: `${name.slice(0, -'_milliseconds'.length)}_seconds`, scale: 1 / 1000 })
+  }
+  if (renames.size === 0) return text
+  return text.split('\n').map(line => {
+    const meta = /^# (HELP|TYPE) (\S+)( .*)?$/.exec(line)
+    if (meta !== null) {
+      const to = renames.get(meta[2])
+      if (to === undefined) return line
+      const note = meta[1] === 'HELP' ? ` (libp2p's ${meta[2]}${to.scale === 1 ? '' : ', in seconds'})` : ''
+      return `# ${meta[1]} ${to.name}${meta[3] ?? ''}${note}`
+    }
+    // a gauge sample: NAME{labels} VALUE or NAME VALUE (prom-client writes no timestamps)
+    const name = /^[^\s{]+/.exec(line)?.[0]
+    const to = name === undefined ? undefined : renames.get(name)
+    if (name === undefined || to === undefined) return line
+    const rest = line.slice(name.length)
+    if (to.scale === 1) return `${to.name}${rest}`
+    const at = rest.lastIndexOf(' ')
+    return `${to.name}${rest.slice(0, at)} ${Number(rest.slice(at + 1)) * to.scale}`
+  }).join('\n')
 }

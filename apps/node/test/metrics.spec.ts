@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { NodeMetrics } from '../src/metrics.js'
+import { NodeMetrics, conventionalNames } from '../src/metrics.js'
 import type { ReplicationMetrics, StorageMetrics } from '@chorus-dht/types'
 
 const storage: StorageMetrics = {
@@ -82,5 +82,55 @@ describe('NodeMetrics (prom-client)', () => {
     expect(promtool(await m.text())).toEqual({ status: 0, out: '' })
     // and the check can fail: a millisecond gauge is flagged
     expect(promtool('# HELP x_latency_ms Latency.\n# TYPE x_latency_ms gauge\nx_latency_ms 3\n').status).not.toBe(0)
+  })
+
+  it('renames libp2p\'s gauges named _total or _milliseconds so that promtool passes, and leaves the rest as they are', () => {
+    const libp2p = [
+      '# HELP libp2p_kad_dht_operations_total In-flight operations.',
+      '# TYPE libp2p_kad_dht_operations_total gauge',
+      'libp2p_kad_dht_operations_total{operation="GET_VALUE"} 2',
+      '# HELP libp2p_kad_dht_routing_table_kad_bucket_total Buckets.',
+      '# TYPE libp2p_kad_dht_routing_table_kad_bucket_total gauge',
+      'libp2p_kad_dht_routing_table_kad_bucket_total 5',
+      '# HELP libp2p_kad_dht_network_message_send_times_milliseconds Send times.',
+      '# TYPE libp2p_kad_dht_network_message_send_times_milliseconds gauge',
+      'libp2p_kad_dht_network_message_send_times_milliseconds{average="success"} 1500',
+      'libp2p_kad_dht_network_message_send_times_milliseconds{average="timeout"} 4',
+      '# HELP libp2p_kad_dht_outbound_rpc_requests_total Requests.',
+      '# TYPE libp2p_kad_dht_outbound_rpc_requests_total counter',
+      'libp2p_kad_dht_outbound_rpc_requests_total{PUT_VALUE="x"} 3',
+      '# HELP libp2p_dial_queue Dials.',
+      '# TYPE libp2p_dial_queue gauge',
+      'libp2p_dial_queue{x="a b"} 1',
+      ''
+    ].join('\n')
+    const before = promtool(libp2p)
+    expect(before.status).toBe(3)
+    expect(before.out).toMatch(/operations_total non-counter metrics should not have "_total" suffix/)
+    expect(before.out).toMatch(/send_times_milliseconds use base unit "seconds"/)
+    const after = conventionalNames(libp2p)
+    expect(promtool(after)).toEqual({ status: 0, out: '' })
+    expect(after.split('\n')).toEqual([
+      '# HELP libp2p_kad_dht_operations In-flight operations. (libp2p\'s libp2p_kad_dht_operations_total)',
+      '# TYPE libp2p_kad_dht_operations gauge',
+      'libp2p_kad_dht_operations{operation="GET_VALUE"} 2',
+      // not _bucket, the suffix of a histogram's samples
+      '# HELP libp2p_kad_dht_routing_table_kad_buckets Buckets. (libp2p\'s libp2p_kad_dht_routing_table_kad_bucket_total)',
+      '# TYPE libp2p_kad_dht_routing_table_kad_buckets gauge',
+      'libp2p_kad_dht_routing_table_kad_buckets 5',
+      '# HELP libp2p_kad_dht_network_message_send_times_seconds Send times. (libp2p\'s libp2p_kad_dht_network_message_send_times_milliseconds, in seconds)',
+      '# TYPE libp2p_kad_dht_network_message_send_times_seconds gauge',
+      'libp2p_kad_dht_network_message_send_times_seconds{average="success"} 1.5',
+      'libp2p_kad_dht_network_message_send_times_seconds{average="timeout"} 0.004',
+      // a counter keeps its _total, other gauges keep their names
+      '# HELP libp2p_kad_dht_outbound_rpc_requests_total Requests.',
+      '# TYPE libp2p_kad_dht_outbound_rpc_requests_total counter',
+      'libp2p_kad_dht_outbound_rpc_requests_total{PUT_VALUE="x"} 3',
+      '# HELP libp2p_dial_queue Dials.',
+      '# TYPE libp2p_dial_queue gauge',
+      'libp2p_dial_queue{x="a b"} 1',
+      ''
+    ])
+    expect(conventionalNames('# TYPE a gauge\na 1\n')).toBe('# TYPE a gauge\na 1\n')
   })
 })
