@@ -5,8 +5,20 @@
 // files a spec tests alone (stryker.quick.config.mjs).
 import { strykerConfig } from '../../stryker.base.mjs'
 
+// scripts/mutate-chunks.mjs (`pnpm mutate:chunks`) runs this config one group
+// of files at a time, each with its own reports
+const chunk = process.env.STRYKER_CHUNK
+const chunkFiles = process.env.STRYKER_CHUNK_FILES?.split(',')
+
 export default strykerConfig({
-  mutate: ['src/**/*.ts', '!src/testing.ts'],
+  mutate: chunkFiles ?? ['src/**/*.ts', '!src/testing.ts'],
+  ...(chunk === undefined
+    ? {}
+    : {
+        incrementalFile: `reports/chunks/${chunk}.incremental.json`,
+        reporters: ['clear-text', 'progress', 'json'],
+        jsonReporter: { fileName: `reports/chunks/${chunk}.json` }
+      }),
   vitest: { configFile: 'vitest.stryker.config.ts' },
   // the networks of a spec form in its beforeAll, which Stryker cannot tie to
   // one test: such mutants rerun whole files, so give them room
