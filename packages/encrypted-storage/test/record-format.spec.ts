@@ -4,6 +4,7 @@
 // (class and reason) or the exact decoded field.
 import { createWriteAuthority, generateAuthority, signCertificate } from '@chorus-dht/authority'
 import { headKey, versionKey } from '@chorus-dht/ucxl'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -19,6 +20,7 @@ import {
   recordSigningBytes,
   recordValidator,
   sha256Hex,
+  signerFromPrivateKey,
   verifyRecord
 } from '../src/index.js'
 import { manualClock, newSigner } from './fixtures.js'
@@ -458,6 +460,28 @@ describe('verifyRecord: the signature', () => {
     await expect(verifyRecord(key, encodeRecord({ ...record, signature: byOther }), { clock })).rejects.toThrow(named('IntegrityError', 'record signature does not match its signer'))
     // the genuine one still passes
     await expect(verifyRecord(key, value, { clock })).resolves.toMatchObject({ key })
+  })
+
+  it('signs with Ed25519 exactly as the libp2p key does, and verifies secp256k1 signers too (through their libp2p key)', async () => {
+    const data = encoder.encode('bytes to sign')
+    const ed = await generateKeyPair('Ed25519')
+    expect(bytes(await signerFromPrivateKey(ed).sign(data))).toEqual(bytes(await ed.sign(data)))
+    const secp = signerFromPrivateKey(await generateKeyPair('secp256k1'))
+    const { key, value, record } = await signed(secp)
+    await expect(verifyRecord(key, value, { clock })).resolves.toMatchObject({ key })
+    const flipped = record.signature.slice()
+    flipped[20] ^= 1
+    await expect(verifyRecord(key, encodeRecord({ ...record, signature: flipped }), { clock })).rejects.toThrow(named('IntegrityError'))
+  })
+
+  it('keeps the check of each signer apart: one signer\'s key never verifies another\'s records', async () => {
+    const { key, value } = await signed(signer)
+    await expect(verifyRecord(key, value, { clock })).resolves.toMatchObject({ key })
+    // other's record with signer's signature over it: refused though signer's check is memoised
+    const forged = await signed(other)
+    const signature = await signer.sign(recordSigningBytes('version', forged.key, forged.record.metadata))
+    await expect(verifyRecord(forged.key, encodeRecord({ ...forged.record, signature }), { clock })).rejects.toThrow(named('IntegrityError', 'record signature does not match its signer'))
+    await expect(verifyRecord(forged.key, forged.value, { clock })).resolves.toMatchObject({ key: forged.key })
   })
 
   it('covers the domain prefix: a signature over the bare header is refused', async () => {
