@@ -9,7 +9,7 @@
 // Stryker has no resume of its own (its incremental file is written when a
 // run ends), which is why this script exists.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -17,6 +17,9 @@ import { parseArgs } from 'node:util'
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 // Largest first, small files together: every file of src but testing.ts.
+// Each group runs against vitest.stryker.config.ts (every spec but the four
+// slow network suites), plus the slow suites named in SPECS for that group:
+// the ones that test its files.
 export const CHUNKS = {
   index: ['src/index.ts'],
   'record-put': ['src/record-put.ts'],
@@ -30,6 +33,9 @@ export const CHUNKS = {
   peers: ['src/peer-quotas.ts', 'src/peer-gater.ts', 'src/utils.ts', 'src/constants.ts']
 }
 const EXCLUDED = new Set(['src/testing.ts'])
+export const SPECS = {
+  'record-put': ['test/put.spec.ts']
+}
 
 const { values: args } = parseArgs({
   options: {
@@ -66,11 +72,16 @@ for (const name of args.only ?? []) {
 }
 
 const reportPath = (name) => join(root, 'reports', 'chunks', `${name}.json`)
+const metaPath = (name) => join(root, 'reports', 'chunks', `${name}.meta.json`)
 const readReport = (name) => existsSync(reportPath(name)) ? JSON.parse(readFileSync(reportPath(name), 'utf8')) : undefined
+const specsOf = (name) => SPECS[name] ?? []
+// the slow suites a report was made with (none when it has no meta file)
+const specsRun = (name) => existsSync(metaPath(name)) ? JSON.parse(readFileSync(metaPath(name), 'utf8')).specs : []
 
-/** A report is current when every source and spec it saw is unchanged. */
-function isCurrent (report) {
+/** A report is current when it ran with the group's specs and every source and spec it saw is unchanged. */
+function isCurrent (name, report) {
   if (report === undefined) return false
+  if (JSON.stringify(specsRun(name)) !== JSON.stringify(specsOf(name))) return false
   const same = (files) => Object.entries(files ?? {}).every(([path, file]) =>
     existsSync(join(root, path)) && readFileSync(join(root, path), 'utf8') === file.source)
   return same(report.files) && same(report.testFiles)
@@ -79,20 +90,21 @@ function isCurrent (report) {
 if (args.report !== true) {
   for (const [name, files] of Object.entries(CHUNKS)) {
     if (args.only !== undefined && !args.only.includes(name)) continue
-    if (isCurrent(readReport(name))) {
+    if (isCurrent(name, readReport(name))) {
       console.log(`mutate-chunks: ${name}: report current, skipped`)
       continue
     }
-    console.log(`mutate-chunks: ${name}: ${files.join(' ')}`)
+    console.log(`mutate-chunks: ${name}: ${files.join(' ')}${specsOf(name).length > 0 ? ` (with ${specsOf(name).join(' ')})` : ''}`)
     const run = spawnSync('pnpm', ['exec', 'stryker', 'run', 'stryker.config.mjs', '--concurrency', args.concurrency], {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, STRYKER_CHUNK: name, STRYKER_CHUNK_FILES: files.join(',') }
+      env: { ...process.env, STRYKER_CHUNK: name, STRYKER_CHUNK_FILES: files.join(','), STRYKER_CHUNK_SPECS: specsOf(name).join(',') }
     })
     if (run.status !== 0) {
       console.error(`mutate-chunks: ${name}: stryker exited ${run.status ?? run.signal}`)
       process.exit(1)
     }
+    writeFileSync(metaPath(name), `${JSON.stringify({ files, specs: specsOf(name) })}\n`)
   }
 }
 
@@ -109,7 +121,7 @@ for (const name of Object.keys(CHUNKS)) {
     const detected = mutants.filter((m) => DETECTED.has(m.status)).length
     const undetected = mutants.filter((m) => UNDETECTED.has(m.status)).length
     const noCoverage = mutants.filter((m) => m.status === 'NoCoverage').length
-    rows.push({ path, name, detected, undetected, noCoverage, stale: !isCurrent(report) })
+    rows.push({ path, name, detected, undetected, noCoverage, stale: !isCurrent(name, report) })
   }
 }
 const pct = (d, u) => d + u === 0 ? 'n/a' : `${(100 * d / (d + u)).toFixed(2)} %`
