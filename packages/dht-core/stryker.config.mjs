@@ -16,6 +16,8 @@ export default strykerConfig({
     ? {}
     : {
         incrementalFile: `reports/chunks/${chunk}.incremental.json`,
+        // groups may run side by side (--only): each its own sandboxes
+        tempDirName: `.stryker-tmp-${chunk}`,
         reporters: ['clear-text', 'progress', 'json'],
         jsonReporter: { fileName: `reports/chunks/${chunk}.json` }
       }),
