@@ -178,7 +178,7 @@ describe('operations only the library had', () => {
     expect(invalid.status).toBe(400)
   }, 90_000)
 
-  it('announces a capability (POST /roles/announce) that others then see, and lists discovered peers', async () => {
+  it('announces a capability and a role (POST /roles/announce) that others then see, and lists discovered peers', async () => {
     const announced = await call(infoA, 'POST', '/roles/announce', { body: JSON.stringify({ capabilities: ['search'] }), headers: { 'content-type': 'application/json' } })
     expect(announced.status).toBe(200)
     expect(data(announced)).toMatchObject({ role: 'admin', capabilities: ['search'] })
@@ -189,6 +189,17 @@ describe('operations only the library had', () => {
     const discovered = await call(infoB, 'GET', '/peers/discovered')
     expect(discovered.status).toBe(200)
     expect(data(discovered).peers.find((p: any) => p.id === infoA.peerId)).toMatchObject({ role: 'admin', capabilities: ['search'] })
+
+    // announceRole: A announces another role of the table, B finds A under it, then A goes back
+    for (const role of ['backend_developer', 'admin']) {
+      const r = await call(infoA, 'POST', '/roles/announce', { body: JSON.stringify({ role }), headers: { 'content-type': 'application/json' } })
+      expect(r.status).toBe(200)
+      expect(data(r)).toMatchObject({ role })
+      await waitFor(async () => {
+        const peers = await call(infoB, 'GET', `/roles/${role}/peers`)
+        return peers.status === 200 && data(peers).peers.some((p: any) => p.id === infoA.peerId && p.role === role)
+      }, `B to find A under ${role}`, 60_000, 500)
+    }
 
     for (const body of ['{}', '{"role":"nobody"}', '{"capabilities":"x"}', 'not json', '{"role":"admin","extra":1}']) {
       const r = await call(infoA, 'POST', '/roles/announce', { body, headers: { 'content-type': 'application/json' } })

@@ -21,7 +21,7 @@ function io (): CliIO & { out: string, err: string } {
   return r
 }
 
-const COMMANDS = ['start', 'put', 'get', 'history', 'search', 'status', 'peers', 'roles', 'keys', 'authority', 'audit', 'init', 'config', 'version']
+const COMMANDS = ['start', 'put', 'get', 'history', 'search', 'status', 'peers', 'roles', 'replication', 'backend', 'keys', 'authority', 'audit', 'init', 'config', 'version']
 
 describe('the CLI', () => {
   it('prints help for every command with exit 0', async () => {
