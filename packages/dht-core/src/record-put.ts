@@ -196,6 +196,8 @@ class PutRun {
   async execute (background: AbortSignal): Promise<void> {
     const onBackgroundAbort = (): void => { this.controller.abort() }
     background.addEventListener('abort', onBackgroundAbort, { once: true })
+    // a put that started after the node's shutdown sends nothing
+    if (background.aborted) this.controller.abort()
     try {
       const self = this.components.libp2p.peerId
       for (const contact of closestContacts(this.components.kad, this.kadId, this.init.replicas + 1)) {
