@@ -42,7 +42,8 @@ const { values: args } = parseArgs({
     help: { type: 'boolean', short: 'h' },
     only: { type: 'string', multiple: true },
     concurrency: { type: 'string', default: '1' },
-    report: { type: 'boolean' }
+    report: { type: 'boolean' },
+    force: { type: 'boolean' }
   }
 })
 if (args.help) {
@@ -52,6 +53,9 @@ Runs stryker.config.mjs one group of files at a time; a group whose report in
 reports/chunks/ matches the current sources and specs is skipped.
   --concurrency N  Stryker test runners (default 1)
   --only GROUP     run only this group (repeatable): ${Object.keys(CHUNKS).join(', ')}
+  --force          run the groups even when their reports are current (after
+                   new specs: Stryker's incremental file keeps what was killed
+                   and retests the rest)
   --report         run nothing; print the scores of the reports there are`)
   process.exit(0)
 }
@@ -90,7 +94,7 @@ function isCurrent (name, report) {
 if (args.report !== true) {
   for (const [name, files] of Object.entries(CHUNKS)) {
     if (args.only !== undefined && !args.only.includes(name)) continue
-    if (isCurrent(name, readReport(name))) {
+    if (args.force !== true && isCurrent(name, readReport(name))) {
       console.log(`mutate-chunks: ${name}: report current, skipped`)
       continue
     }
