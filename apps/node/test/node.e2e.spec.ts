@@ -237,6 +237,12 @@ describe('a network of node processes', { timeout: 120_000 }, () => {
     expect(older.stdout).toBe('first')
     const search = await runCli(['search', '--agent', 'agent2', '--api', restarted.api, '--json'])
     expect(JSON.parse(search.stdout).response.data.results.length).toBeGreaterThanOrEqual(1)
+    // the two role filters, as the CLI names them, reach the node (its answer echoes the query)
+    const byRoles = await runCli(['search', '--agent', 'agent2', '--address-role', 'backend_developer', '--creator-role', 'backend_developer', '--api', restarted.api, '--json'])
+    expect(byRoles.code, byRoles.stderr).toBe(0)
+    expect(JSON.parse(byRoles.stdout).response.data.query).toMatchObject({ agent: 'agent2', address_role: 'backend_developer', creator_role: 'backend_developer' })
+    const otherRole = await runCli(['search', '--agent', 'agent2', '--address-role', 'admin', '--api', restarted.api, '--json'])
+    expect(JSON.parse(otherRole.stdout).response.data).toMatchObject({ results: [], total: 0 })
     await alone()
 
     const verifyAfter = await runCli(['audit', 'verify', '--data-dir', b.dataDir, '--json'])
