@@ -18,6 +18,8 @@ export default strykerConfig({
         incrementalFile: `reports/chunks/${chunk}.incremental.json`,
         // groups may run side by side (--only): each its own sandboxes
         tempDirName: `.stryker-tmp-${chunk}`,
+        // and none copies the others' sandboxes into its own
+        ignorePatterns: ['/.stryker-tmp-*'],
         reporters: ['clear-text', 'progress', 'json'],
         jsonReporter: { fileName: `reports/chunks/${chunk}.json` }
       }),
