@@ -23,7 +23,7 @@ export default strykerConfig({
         reporters: ['clear-text', 'progress', 'json'],
         jsonReporter: { fileName: `reports/chunks/${chunk}.json` }
       }),
-  vitest: { configFile: 'vitest.stryker.config.ts' },
+  vitest: { configFile: process.env.STRYKER_CHUNK_VITEST ?? 'vitest.stryker.config.ts' },
   // the networks of a spec form in its beforeAll, which Stryker cannot tie to
   // one test: such mutants rerun whole files, so give them room
   timeoutMS: 30_000

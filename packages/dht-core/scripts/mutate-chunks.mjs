@@ -35,6 +35,12 @@ export const CHUNKS = {
 }
 const EXCLUDED = new Set(['src/testing.ts'])
 export const SPECS = {}
+// Groups run against their unit specs only (vitest.unit.config.ts, a subset
+// of the specs: a lower bound). Their code runs in every network spec's
+// beforeAll, so against the whole set each mutant reruns whole network
+// files: hours for these files, where their own specs take minutes and
+// score as high (pnpm mutate:quick).
+export const UNIT_ONLY = new Set(['guards', 'peers'])
 
 const { values: args } = parseArgs({
   options: {
@@ -79,12 +85,15 @@ const metaPath = (name) => join(root, 'reports', 'chunks', `${name}.meta.json`)
 const readReport = (name) => existsSync(reportPath(name)) ? JSON.parse(readFileSync(reportPath(name), 'utf8')) : undefined
 const specsOf = (name) => SPECS[name] ?? []
 // the slow suites a report was made with (none when it has no meta file)
-const specsRun = (name) => existsSync(metaPath(name)) ? JSON.parse(readFileSync(metaPath(name), 'utf8')).specs : []
+const metaOf = (name) => existsSync(metaPath(name)) ? JSON.parse(readFileSync(metaPath(name), 'utf8')) : {}
+const specsRun = (name) => metaOf(name).specs ?? []
+const vitestConfigOf = (name) => UNIT_ONLY.has(name) ? 'vitest.unit.config.ts' : 'vitest.stryker.config.ts'
 
 /** A report is current when it ran with the group's specs and every source and spec it saw is unchanged. */
 function isCurrent (name, report) {
   if (report === undefined) return false
   if (JSON.stringify(specsRun(name)) !== JSON.stringify(specsOf(name))) return false
+  if ((metaOf(name).vitest ?? 'vitest.stryker.config.ts') !== vitestConfigOf(name)) return false
   const same = (files) => Object.entries(files ?? {}).every(([path, file]) =>
     existsSync(join(root, path)) && readFileSync(join(root, path), 'utf8') === file.source)
   return same(report.files) && same(report.testFiles)
@@ -97,17 +106,17 @@ if (args.report !== true) {
       console.log(`mutate-chunks: ${name}: report current, skipped`)
       continue
     }
-    console.log(`mutate-chunks: ${name}: ${files.join(' ')}${specsOf(name).length > 0 ? ` (with ${specsOf(name).join(' ')})` : ''}`)
+    console.log(`mutate-chunks: ${name}: ${files.join(' ')} against ${vitestConfigOf(name)}${specsOf(name).length > 0 ? ` with ${specsOf(name).join(' ')}` : ''}`)
     const run = spawnSync('pnpm', ['exec', 'stryker', 'run', 'stryker.config.mjs', '--concurrency', args.concurrency], {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, STRYKER_CHUNK: name, STRYKER_CHUNK_FILES: files.join(','), STRYKER_CHUNK_SPECS: specsOf(name).join(',') }
+      env: { ...process.env, STRYKER_CHUNK: name, STRYKER_CHUNK_FILES: files.join(','), STRYKER_CHUNK_SPECS: specsOf(name).join(','), STRYKER_CHUNK_VITEST: vitestConfigOf(name) }
     })
     if (run.status !== 0) {
       console.error(`mutate-chunks: ${name}: stryker exited ${run.status ?? run.signal}`)
       process.exit(1)
     }
-    writeFileSync(metaPath(name), `${JSON.stringify({ files, specs: specsOf(name) })}\n`)
+    writeFileSync(metaPath(name), `${JSON.stringify({ files, specs: specsOf(name), vitest: vitestConfigOf(name) })}\n`)
   }
 }
 
