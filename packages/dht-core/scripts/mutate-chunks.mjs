@@ -7,7 +7,8 @@
 // every file and of the package, from all the groups' reports.
 //
 // Stryker has no resume of its own (its incremental file is written when a
-// run ends), which is why this script exists.
+// run ends), and no way to add up runs against different spec sets, which
+// is why this script exists.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -41,28 +42,43 @@ export const SPECS = {}
 // files: hours for these files, where their own specs take minutes and
 // score as high (pnpm mutate:quick).
 export const UNIT_ONLY = new Set(['guards', 'peers'])
+// A second pass (--pass fast) runs a group against vitest.fast.config.ts:
+// the specs of single classes and of a lone node or a small network, a
+// subset of the suite. What either pass detects the suite detects, so the
+// score counts a mutant detected when either pass detected it.
+const FAST_CONFIG = 'vitest.fast.config.ts'
 
 const { values: args } = parseArgs({
   options: {
     help: { type: 'boolean', short: 'h' },
     only: { type: 'string', multiple: true },
     concurrency: { type: 'string', default: '1' },
+    pass: { type: 'string', default: 'main' },
     report: { type: 'boolean' },
     force: { type: 'boolean' }
   }
 })
 if (args.help) {
-  console.log(`Usage: pnpm mutate:chunks [--concurrency N] [--only GROUP]... [--report]
+  console.log(`Usage: pnpm mutate:chunks [--concurrency N] [--only GROUP]... [--pass main|fast] [--force] [--report]
 
 Runs stryker.config.mjs one group of files at a time; a group whose report in
-reports/chunks/ matches the current sources and specs is skipped.
+reports/chunks/ matches the current sources and specs is skipped. At the end
+it prints the score of every file from the reports of both passes.
   --concurrency N  Stryker test runners (default 1)
   --only GROUP     run only this group (repeatable): ${Object.keys(CHUNKS).join(', ')}
+  --pass main      against vitest.stryker.config.ts (every spec but the four
+                   slowest; the guards and peers groups: vitest.unit.config.ts)
+  --pass fast      against ${FAST_CONFIG} (fast specs; adds to the main pass)
   --force          run the groups even when their reports are current (after
                    new specs: Stryker's incremental file keeps what was killed
                    and retests the rest)
   --report         run nothing; print the scores of the reports there are`)
   process.exit(0)
+}
+const PASSES = ['main', 'fast']
+if (!PASSES.includes(args.pass)) {
+  console.error(`mutate-chunks: --pass is main or fast, got ${args.pass}`)
+  process.exit(2)
 }
 
 const listed = Object.values(CHUNKS).flat()
@@ -80,71 +96,85 @@ for (const name of args.only ?? []) {
   }
 }
 
-const reportPath = (name) => join(root, 'reports', 'chunks', `${name}.json`)
-const metaPath = (name) => join(root, 'reports', 'chunks', `${name}.meta.json`)
-const readReport = (name) => existsSync(reportPath(name)) ? JSON.parse(readFileSync(reportPath(name), 'utf8')) : undefined
-const specsOf = (name) => SPECS[name] ?? []
-// the slow suites a report was made with (none when it has no meta file)
-const metaOf = (name) => existsSync(metaPath(name)) ? JSON.parse(readFileSync(metaPath(name), 'utf8')) : {}
-const specsRun = (name) => metaOf(name).specs ?? []
-const vitestConfigOf = (name) => UNIT_ONLY.has(name) ? 'vitest.unit.config.ts' : 'vitest.stryker.config.ts'
+/** The name of a group's reports in one pass. */
+const runName = (name, pass) => pass === 'main' ? name : `${name}.${pass}`
+const reportPath = (run) => join(root, 'reports', 'chunks', `${run}.json`)
+const metaPath = (run) => join(root, 'reports', 'chunks', `${run}.meta.json`)
+const readJson = (path) => existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined
+const specsOf = (name, pass) => pass === 'main' ? (SPECS[name] ?? []) : []
+const vitestConfigOf = (name, pass) => pass === 'fast' ? FAST_CONFIG : UNIT_ONLY.has(name) ? 'vitest.unit.config.ts' : 'vitest.stryker.config.ts'
+const sameSource = (files) => Object.entries(files ?? {}).every(([path, file]) =>
+  existsSync(join(root, path)) && readFileSync(join(root, path), 'utf8') === file.source)
 
-/** A report is current when it ran with the group's specs and every source and spec it saw is unchanged. */
-function isCurrent (name, report) {
+/** A report is current when it ran with the group's specs and config and every source and spec it saw is unchanged. */
+function isCurrent (name, pass) {
+  const report = readJson(reportPath(runName(name, pass)))
   if (report === undefined) return false
-  if (JSON.stringify(specsRun(name)) !== JSON.stringify(specsOf(name))) return false
-  if ((metaOf(name).vitest ?? 'vitest.stryker.config.ts') !== vitestConfigOf(name)) return false
-  const same = (files) => Object.entries(files ?? {}).every(([path, file]) =>
-    existsSync(join(root, path)) && readFileSync(join(root, path), 'utf8') === file.source)
-  return same(report.files) && same(report.testFiles)
+  // reports made before the meta file existed ran the main config without extra specs
+  const meta = readJson(metaPath(runName(name, pass))) ?? { specs: [], vitest: 'vitest.stryker.config.ts' }
+  if (JSON.stringify(meta.specs ?? []) !== JSON.stringify(specsOf(name, pass))) return false
+  if ((meta.vitest ?? 'vitest.stryker.config.ts') !== vitestConfigOf(name, pass)) return false
+  return sameSource(report.files) && sameSource(report.testFiles)
 }
 
 if (args.report !== true) {
+  const pass = args.pass
   for (const [name, files] of Object.entries(CHUNKS)) {
     if (args.only !== undefined && !args.only.includes(name)) continue
-    if (args.force !== true && isCurrent(name, readReport(name))) {
-      console.log(`mutate-chunks: ${name}: report current, skipped`)
+    if (args.force !== true && isCurrent(name, pass)) {
+      console.log(`mutate-chunks: ${name} (${pass}): report current, skipped`)
       continue
     }
-    console.log(`mutate-chunks: ${name}: ${files.join(' ')} against ${vitestConfigOf(name)}${specsOf(name).length > 0 ? ` with ${specsOf(name).join(' ')}` : ''}`)
+    const specs = specsOf(name, pass)
+    console.log(`mutate-chunks: ${name} (${pass}): ${files.join(' ')} against ${vitestConfigOf(name, pass)}${specs.length > 0 ? ` with ${specs.join(' ')}` : ''}`)
     const run = spawnSync('pnpm', ['exec', 'stryker', 'run', 'stryker.config.mjs', '--concurrency', args.concurrency], {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, STRYKER_CHUNK: name, STRYKER_CHUNK_FILES: files.join(','), STRYKER_CHUNK_SPECS: specsOf(name).join(','), STRYKER_CHUNK_VITEST: vitestConfigOf(name) }
+      env: { ...process.env, STRYKER_CHUNK: runName(name, pass), STRYKER_CHUNK_FILES: files.join(','), STRYKER_CHUNK_SPECS: specs.join(','), STRYKER_CHUNK_VITEST: vitestConfigOf(name, pass) }
     })
     if (run.status !== 0) {
       console.error(`mutate-chunks: ${name}: stryker exited ${run.status ?? run.signal}`)
       process.exit(1)
     }
-    writeFileSync(metaPath(name), `${JSON.stringify({ files, specs: specsOf(name), vitest: vitestConfigOf(name) })}\n`)
+    writeFileSync(metaPath(runName(name, pass)), `${JSON.stringify({ files, specs, vitest: vitestConfigOf(name, pass) })}\n`)
   }
 }
 
 // Stryker's score: detected (killed, timeout) over valid mutants (detected,
 // survived, no coverage); compile and runtime errors and ignored ones are out.
 const DETECTED = new Set(['Killed', 'Timeout'])
-const UNDETECTED = new Set(['Survived', 'NoCoverage'])
+const VALID = new Set(['Killed', 'Timeout', 'Survived', 'NoCoverage'])
+const mutantKey = (m) => `${m.mutatorName}|${m.replacement}|${m.location.start.line}:${m.location.start.column}|${m.location.end.line}:${m.location.end.column}`
 const rows = []
 for (const name of Object.keys(CHUNKS)) {
-  const report = readReport(name)
   for (const path of CHUNKS[name]) {
-    const mutants = report?.files?.[path]?.mutants
-    if (mutants === undefined) { rows.push({ path, name, missing: true }); continue }
-    const detected = mutants.filter((m) => DETECTED.has(m.status)).length
-    const undetected = mutants.filter((m) => UNDETECTED.has(m.status)).length
-    const noCoverage = mutants.filter((m) => m.status === 'NoCoverage').length
-    rows.push({ path, name, detected, undetected, noCoverage, stale: !isCurrent(name, report) })
+    // the reports of both passes made on the current source of the file
+    const reports = PASSES
+      .map((pass) => ({ pass, file: readJson(reportPath(runName(name, pass)))?.files?.[path] }))
+      .filter((r) => r.file !== undefined && sameSource({ [path]: r.file }))
+    if (reports.length === 0) { rows.push({ path, name, missing: true }); continue }
+    const status = new Map()
+    for (const { file } of reports) {
+      for (const m of file.mutants) {
+        if (!VALID.has(m.status)) continue
+        const key = mutantKey(m)
+        status.set(key, (status.get(key) ?? 'undetected') === 'detected' || DETECTED.has(m.status) ? 'detected' : 'undetected')
+      }
+    }
+    const detected = [...status.values()].filter((s) => s === 'detected').length
+    const stale = reports.some(({ pass }) => !isCurrent(name, pass))
+    rows.push({ path, name, detected, undetected: status.size - detected, passes: reports.map((r) => r.pass).join(' + '), stale })
   }
 }
 const pct = (d, u) => d + u === 0 ? 'n/a' : `${(100 * d / (d + u)).toFixed(2)} %`
 let detected = 0
 let undetected = 0
-console.log('\n| file | score | mutants | survived (no coverage) |\n|---|---|---|---|')
+console.log('\n| file | score | mutants | undetected | passes |\n|---|---|---|---|---|')
 for (const r of rows) {
-  if (r.missing === true) { console.log(`| \`${r.path}\` | not run (group ${r.name}) | | |`); continue }
+  if (r.missing === true) { console.log(`| \`${r.path}\` | not run (group ${r.name}) | | | |`); continue }
   detected += r.detected
   undetected += r.undetected
-  console.log(`| \`${r.path}\`${r.stale ? ' (stale)' : ''} | ${pct(r.detected, r.undetected)} | ${r.detected + r.undetected} | ${r.undetected - r.noCoverage} (${r.noCoverage}) |`)
+  console.log(`| \`${r.path}\`${r.stale ? ' (specs changed since)' : ''} | ${pct(r.detected, r.undetected)} | ${r.detected + r.undetected} | ${r.undetected} | ${r.passes} |`)
 }
-console.log(`| all run | **${pct(detected, undetected)}** | ${detected + undetected} | ${undetected} |`)
+console.log(`| all run | **${pct(detected, undetected)}** | ${detected + undetected} | ${undetected} | |`)
 if (rows.some((r) => r.missing === true)) process.exitCode = 3
