@@ -188,10 +188,8 @@ function sim (opts: SimOptions) {
   }
 }
 
-const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i)
-const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b)
-
-describe('RecordPut: the lookup', () => {
+/** A maker of sims that are shut down and settled after each test of the describe block. */
+function simsOfTest (): (opts: SimOptions) => ReturnType<typeof sim> {
   const sims: Array<ReturnType<typeof sim>> = []
   afterEach(async () => {
     for (const s of sims.splice(0)) {
@@ -199,11 +197,18 @@ describe('RecordPut: the lookup', () => {
       await s.settle()
     }
   })
-  const make = (opts: SimOptions): ReturnType<typeof sim> => {
+  return (opts) => {
     const s = sim(opts)
     sims.push(s)
     return s
   }
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i)
+const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b)
+
+describe('RecordPut: the lookup', () => {
+  const make = simsOfTest()
 
   it('asks the minPeers closest it knows for closer peers, at most alpha at once, and sends no PUT_VALUE before the lookup converged', async () => {
     // the table knows only far peers; every answer names the three closest
@@ -266,18 +271,7 @@ describe('RecordPut: the lookup', () => {
 })
 
 describe('RecordPut: the placement', () => {
-  const sims: Array<ReturnType<typeof sim>> = []
-  afterEach(async () => {
-    for (const s of sims.splice(0)) {
-      s.shutdown.abort()
-      await s.settle()
-    }
-  })
-  const make = (opts: SimOptions): ReturnType<typeof sim> => {
-    const s = sim(opts)
-    sims.push(s)
-    return s
-  }
+  const make = simsOfTest()
 
   it('sends the foreground to the minPeers closest and the connected among the replicas closest, the rest once acknowledged, nobody beyond', async () => {
     const s = make({ table: range(0, 10), knows: [], connected: [4, 8], init: { replicas: 6 } })
