@@ -4,10 +4,7 @@ import { chorusVitest } from '@chorus-dht/vitest-config'
 // suites (compliance, claims, abuse, put: 42 of the suite's 59 s). A mutant
 // these specs kill is killed by the whole suite too, so the score is a lower
 // bound of the whole suite's; the four run per mutant would take ~6.7 h.
-// (scripts/mutate-chunks.mjs puts back, per group of files, the slow suites
-// that test them: STRYKER_CHUNK_SPECS)
-const back = new Set(process.env.STRYKER_CHUNK_SPECS?.split(',') ?? [])
 export default chorusVitest({
-  exclude: ['test/compliance.spec.ts', 'test/claims.spec.ts', 'test/abuse.spec.ts', 'test/put.spec.ts'].filter(spec => !back.has(spec)),
+  exclude: ['test/compliance.spec.ts', 'test/claims.spec.ts', 'test/abuse.spec.ts', 'test/put.spec.ts'],
   reporters: ['default']
 })

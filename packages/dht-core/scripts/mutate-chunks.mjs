@@ -19,9 +19,7 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 
 // Largest first, small files together: every file of src but testing.ts.
 // Each group runs against vitest.stryker.config.ts (every spec but the four
-// slow network suites), plus the slow suites named in SPECS for that group:
-// the ones that test its files (none so far: record-put.spec tests the put
-// alone, where put.spec's networks made a run of record-put.ts take hours).
+// slow network suites) in the main pass.
 export const CHUNKS = {
   index: ['src/index.ts'],
   'record-put': ['src/record-put.ts'],
@@ -35,7 +33,6 @@ export const CHUNKS = {
   peers: ['src/peer-quotas.ts', 'src/peer-gater.ts', 'src/utils.ts', 'src/constants.ts']
 }
 const EXCLUDED = new Set(['src/testing.ts'])
-export const SPECS = {}
 // Groups run against their unit specs only (vitest.unit.config.ts, a subset
 // of the specs: a lower bound). Their code runs in every network spec's
 // beforeAll, so against the whole set each mutant reruns whole network
@@ -101,18 +98,16 @@ const runName = (name, pass) => pass === 'main' ? name : `${name}.${pass}`
 const reportPath = (run) => join(root, 'reports', 'chunks', `${run}.json`)
 const metaPath = (run) => join(root, 'reports', 'chunks', `${run}.meta.json`)
 const readJson = (path) => existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined
-const specsOf = (name, pass) => pass === 'main' ? (SPECS[name] ?? []) : []
 const vitestConfigOf = (name, pass) => pass === 'fast' ? FAST_CONFIG : UNIT_ONLY.has(name) ? 'vitest.unit.config.ts' : 'vitest.stryker.config.ts'
 const sameSource = (files) => Object.entries(files ?? {}).every(([path, file]) =>
   existsSync(join(root, path)) && readFileSync(join(root, path), 'utf8') === file.source)
 
-/** A report is current when it ran with the group's specs and config and every source and spec it saw is unchanged. */
+/** A report is current when it ran with the group's config and every source and spec it saw is unchanged. */
 function isCurrent (name, pass) {
   const report = readJson(reportPath(runName(name, pass)))
   if (report === undefined) return false
-  // reports made before the meta file existed ran the main config without extra specs
-  const meta = readJson(metaPath(runName(name, pass))) ?? { specs: [], vitest: 'vitest.stryker.config.ts' }
-  if (JSON.stringify(meta.specs ?? []) !== JSON.stringify(specsOf(name, pass))) return false
+  // reports made before the meta file existed ran the main config
+  const meta = readJson(metaPath(runName(name, pass))) ?? { vitest: 'vitest.stryker.config.ts' }
   if ((meta.vitest ?? 'vitest.stryker.config.ts') !== vitestConfigOf(name, pass)) return false
   return sameSource(report.files) && sameSource(report.testFiles)
 }
@@ -125,18 +120,17 @@ if (args.report !== true) {
       console.log(`mutate-chunks: ${name} (${pass}): report current, skipped`)
       continue
     }
-    const specs = specsOf(name, pass)
-    console.log(`mutate-chunks: ${name} (${pass}): ${files.join(' ')} against ${vitestConfigOf(name, pass)}${specs.length > 0 ? ` with ${specs.join(' ')}` : ''}`)
+    console.log(`mutate-chunks: ${name} (${pass}): ${files.join(' ')} against ${vitestConfigOf(name, pass)}`)
     const run = spawnSync('pnpm', ['exec', 'stryker', 'run', 'stryker.config.mjs', '--concurrency', args.concurrency], {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, STRYKER_CHUNK: runName(name, pass), STRYKER_CHUNK_FILES: files.join(','), STRYKER_CHUNK_SPECS: specs.join(','), STRYKER_CHUNK_VITEST: vitestConfigOf(name, pass) }
+      env: { ...process.env, STRYKER_CHUNK: runName(name, pass), STRYKER_CHUNK_FILES: files.join(','), STRYKER_CHUNK_VITEST: vitestConfigOf(name, pass) }
     })
     if (run.status !== 0) {
       console.error(`mutate-chunks: ${name}: stryker exited ${run.status ?? run.signal}`)
       process.exit(1)
     }
-    writeFileSync(metaPath(runName(name, pass)), `${JSON.stringify({ files, specs, vitest: vitestConfigOf(name, pass) })}\n`)
+    writeFileSync(metaPath(runName(name, pass)), `${JSON.stringify({ files, vitest: vitestConfigOf(name, pass) })}\n`)
   }
 }
 
