@@ -240,8 +240,9 @@ export class NodeMetrics {
  * `kad_bucket_total`, TCP's `inbound_connections_total` and
  * `listener_events_total`) loses the suffix, which Prometheus keeps for
  * counters (and becomes plural where the name would then end in a suffix of
- * histograms, `kad_bucket_total` → `kad_buckets`); a gauge in `…_milliseconds` (kad-dht's adaptive timeout) becomes
- * `…_seconds`, its values divided by 1000. Every other line is left as it is.
+ * histograms, `kad_bucket_total` → `kad_buckets`); a gauge in
+ * `…_milliseconds` (kad-dht's adaptive timeout) becomes `…_seconds`, its
+ * values divided by 1000. Every other line is left as it is.
  * The names are rewritten in the text, after prom-client made it, because
  * libp2p registers them itself (@libp2p/prometheus-metrics has no renaming).
  */
@@ -252,8 +253,9 @@ export function conventionalNames (text: string): string {
     if (name.endsWith('_total')) {
       const bare = name.slice(0, -'_total'.length)
       renames.set(name, { name: /_(bucket|count|sum)$/.test(bare) ? `${bare}s` : bare, scale: 1 })
+    } else if (name.endsWith('_milliseconds')) {
+      renames.set(name, { name: `${name.slice(0, -'_milliseconds'.length)}_seconds`, scale: 1 / 1000 })
     }
-    else if (name.endsWith('_milliseconds')) renames.set(name, { name: `${name.slice(0, -'_milliseconds'.length)}_seconds`, scale: 1 / 1000 })
   }
   if (renames.size === 0) return text
   return text.split('\n').map(line => {

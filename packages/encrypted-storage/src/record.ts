@@ -416,7 +416,8 @@ function verifierOf (signer: string): Verifier | undefined {
   } else {
     verifier = async (data, signature) => publicKey.verify(data, signature)
   }
-  // a bounded memo: the oldest signer goes first
+  // a bounded memo, the oldest signer first out (the one-line idiom of the
+  // other memos here: @libp2p/utils 7 has no LRU, and key objects are cheap to remake)
   // Stryker disable next-line all: the bound of a memo; no answer depends on it
   if (verifiers.size >= MAX_VERIFIERS) verifiers.delete(verifiers.keys().next().value!)
   verifiers.set(signer, verifier)
