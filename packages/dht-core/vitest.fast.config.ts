@@ -10,7 +10,7 @@ export default chorusVitest({
     'test/abuse-guard.spec.ts', 'test/peer-liveness.spec.ts', 'test/record-guard.spec.ts', 'test/peer-quotas.spec.ts',
     'test/peer-gater.spec.ts', 'test/utils.spec.ts', 'test/constants.spec.ts', 'test/polyfill.spec.ts',
     'test/init.spec.ts', 'test/internals.spec.ts', 'test/record-put.spec.ts', 'test/role-discovery.spec.ts',
-    'test/node-states.spec.ts', 'test/lone.spec.ts', 'test/bootstrap.spec.ts', 'test/records-api.spec.ts', 'test/routing-api.spec.ts'
+    'test/node-states.spec.ts', 'test/lone.spec.ts', 'test/bootstrap.spec.ts', 'test/records-api.spec.ts', 'test/routing-api.spec.ts', 'test/noise-crypto.spec.ts'
   ],
   reporters: ['default']
 })

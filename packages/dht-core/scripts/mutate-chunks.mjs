@@ -28,7 +28,7 @@ export const CHUNKS = {
   'role-discovery': ['src/role-discovery.ts'],
   routing: ['src/internals.ts', 'src/content-routing.ts'],
   startup: ['src/init.ts', 'src/bootstrap.ts', 'src/assembly.ts'],
-  small: ['src/peer-info.ts', 'src/polyfill.ts', 'src/errors.ts', 'src/keys.ts'],
+  small: ['src/peer-info.ts', 'src/polyfill.ts', 'src/errors.ts', 'src/keys.ts', 'src/noise-crypto.ts'],
   guards: ['src/abuse-guard.ts', 'src/record-guard.ts', 'src/peer-liveness.ts'],
   peers: ['src/peer-quotas.ts', 'src/peer-gater.ts', 'src/utils.ts', 'src/constants.ts']
 }

@@ -11,6 +11,7 @@ import { createLibp2p } from 'libp2p'
 import { AbuseGuard } from './abuse-guard.js'
 import { DEFAULT_QUERY_SELF_INTERVAL } from './constants.js'
 import { kadInternals, setRoutingTableRefreshInterval } from './internals.js'
+import { noiseCrypto } from './noise-crypto.js'
 import { guardedDatastore, RecordGuard } from './record-guard.js'
 import { jittered } from './utils.js'
 import type { ResolvedInit } from './init.js'
@@ -92,7 +93,7 @@ export async function assemble (init: ResolvedInit, components: ChorusDHTCompone
     ...(components.metrics != null ? { metrics: components.metrics } : {}),
     addresses: { listen: init.listen },
     transports: init.transports.map(t => t === 'tcp' ? tcp() : memory()),
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     // no yamux keep-alive: it only sends ping frames (it never closes a dead
     // connection); the connection monitor already pings every connection
     // every connectionPingInterval and aborts the ones that do not answer
