@@ -7,6 +7,8 @@
 //
 //   node --expose-gc bench/conn-cost.mjs
 //   CONN_N=60 CONN_PAIRS=1200 node --expose-gc bench/conn-cost.mjs
+import { pause } from '@chorus-dht/utils'
+import { Queue } from '@libp2p/utils'
 import { createChorusNetwork } from './network.mjs'
 
 const N = Number(process.env.CONN_N ?? 40)
@@ -29,21 +31,23 @@ for (let i = pairs.length - 1; i > 0; i--) {
 const picked = pairs.slice(0, PAIRS)
 
 const knows = (a, b) => a.getRoutingTablePeers().includes(b.libp2p.peerId.toString())
+// identify, then kad-dht's add, run after the dial resolves; kad-dht's
+// routing table is internal, so poll it, and fail rather than count a
+// connection that never reached both tables
 async function connect ([i, j]) {
   await nodes[i].libp2p.dial(nodes[j].libp2p.getMultiaddrs()[0])
-  // identify, then kad-dht's add, run after the dial resolves: poll briefly
-  for (let w = 0; w < 500 && !(knows(nodes[i], nodes[j]) && knows(nodes[j], nodes[i])); w++) {
-    await new Promise(resolve => setTimeout(resolve, 2))
+  const deadline = performance.now() + 5_000
+  while (!(knows(nodes[i], nodes[j]) && knows(nodes[j], nodes[i]))) {
+    if (performance.now() > deadline) throw new Error(`nodes ${i} and ${j} connected but not in each other's routing table after 5 s`)
+    await pause(2)
   }
 }
 
 globalThis.gc?.()
 const cpu0 = process.cpuUsage()
 const t0 = performance.now()
-let next = 0
-await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-  while (next < picked.length) await connect(picked[next++])
-}))
+const queue = new Queue({ concurrency: CONCURRENCY })
+await Promise.all(picked.map(pair => queue.add(() => connect(pair))))
 globalThis.gc?.()
 const cpu = process.cpuUsage(cpu0)
 const ms = (cpu.user + cpu.system) / 1000
