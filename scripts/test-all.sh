@@ -34,7 +34,13 @@ fi
 pnpm install --frozen-lockfile
 node --test scripts/test/test-summary.test.mjs
 node scripts/test-summary.mjs --begin
-pnpm run check
+# A failed check still prints the summary, whose FAILED lines name each failed
+# test and its first message at the end of the log, where a CI excerpt shows it.
+if ! pnpm run check; then
+  node scripts/test-summary.mjs || true
+  echo "pnpm run check failed; the FAILED lines above name the failed tests"
+  exit 1
+fi
 # Quick mutation runs (Stryker), each failing below an 80 % score: the UCXL
 # parser (address.ts, temporal.ts; ~2 min), the age format (format, armor,
 # base64, keys; ~2 min) and the record format and validator (record.ts;
