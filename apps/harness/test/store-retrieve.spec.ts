@@ -18,6 +18,7 @@ describe('store-retrieve on 8 nodes', () => {
     ])
     expect(result.invariants.filter(i => !i.passed), explain(result)).toEqual([])
     expect(result.passed).toBe(true)
+    expect(result.counts['authorised first reads answered with the previous head']).toEqual(expect.any(Number))
   })
 
   it('exercises both authorised and unauthorised readers', () => {
