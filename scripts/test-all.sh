@@ -38,7 +38,7 @@ node scripts/test-summary.mjs --begin
 # test and its first message at the end of the log, where a CI excerpt shows it.
 if ! pnpm run check; then
   node scripts/test-summary.mjs || true
-  echo "pnpm run check failed; the FAILED lines above name the failed tests"
+  echo "pnpm run check failed: a failed test is named in a FAILED line above; if there is none, a build, lint, typecheck or publint task failed (turbo's \"Failed:\" line earlier in the log names it)"
   exit 1
 fi
 # Quick mutation runs (Stryker), each failing below an 80 % score: the UCXL
